@@ -21,14 +21,6 @@ int toytcp_family = AF_TOYTCP;
 module_param_named(family, toytcp_family, int, 0444);
 MODULE_PARM_DESC(family, "socket family number to register (default AF_TOYTCP)");
 
-/* Sockets alive, from toytcp_create() to their destructor. */
-static atomic_t toytcp_socks = ATOMIC_INIT(0);
-
-int toytcp_sock_count(void)
-{
-	return atomic_read(&toytcp_socks);
-}
-
 static struct proto toytcp_prot = {
 	.name		= "TOYTCP",
 	.owner		= THIS_MODULE,
@@ -39,7 +31,8 @@ static void toytcp_sk_destruct(struct sock *sk)
 {
 	skb_queue_purge(&sk->sk_receive_queue);
 	skb_queue_purge(&sk->sk_write_queue);
-	atomic_dec(&toytcp_socks);
+	sock_prot_inuse_add(sock_net(sk), sk->sk_prot, -1);
+	pr_debug("toytcp: control block %p freed\n", sk);
 }
 
 static int toytcp_release(struct socket *sock)
@@ -106,8 +99,13 @@ static int toytcp_no_ioctl(struct socket *sock, unsigned int cmd,
 	return -EOPNOTSUPP;
 }
 
-static const struct proto_ops toytcp_stream_ops = {
-	.family		= AF_TOYTCP,	/* set to toytcp_family at init */
+/*
+ * .family here is informational only (the core compares it with PF_UNIX and
+ * nothing else); the number in use is sk->sk_family and the one registered
+ * with sock_register(), both from the "family" parameter.
+ */
+static const struct proto_ops toytcp_ops = {
+	.family		= AF_TOYTCP,
 	.owner		= THIS_MODULE,
 	.release	= toytcp_release,
 	.bind		= toytcp_no_bind,
@@ -126,9 +124,6 @@ static const struct proto_ops toytcp_stream_ops = {
 	.mmap		= sock_no_mmap,
 	.sendpage	= sock_no_sendpage,
 };
-
-/* The family number is a parameter, so the ops are copied and stamped at init. */
-static struct proto_ops toytcp_ops __ro_after_init;
 
 /**
  * toytcp_create() - socket(AF_TOYTCP, type, protocol) lands here.
@@ -165,7 +160,9 @@ static int toytcp_create(struct net *net, struct socket *sock, int protocol,
 	sk->sk_protocol = IPPROTO_TCP;
 	sk->sk_destruct = toytcp_sk_destruct;
 	sk->sk_state = TCP_CLOSE;
-	atomic_inc(&toytcp_socks);
+	/* counted per namespace in the "sockets" column of /proc/net/protocols */
+	sock_prot_inuse_add(net, &toytcp_prot, 1);
+	pr_debug("toytcp: control block %p created\n", sk);
 	return 0;
 }
 
@@ -184,8 +181,6 @@ static int __init toytcp_init(void)
 		return -EINVAL;
 	}
 
-	toytcp_ops = toytcp_stream_ops;
-	toytcp_ops.family = toytcp_family;
 	toytcp_family_ops.family = toytcp_family;
 
 	err = proto_register(&toytcp_prot, 1);

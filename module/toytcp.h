@@ -84,6 +84,5 @@ bool toytcp_v4_checksum_ok(const struct sk_buff *skb, unsigned int offset,
 
 /* af_toytcp.c */
 extern int toytcp_family;
-int toytcp_sock_count(void);
 
 #endif /* _TOYTCP_H */

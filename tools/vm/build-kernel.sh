@@ -4,6 +4,8 @@
 # The build lives outside the checkout, in $TOYTCP_CACHE (default ~/.cache/toytcp),
 # keyed by the source package version and the config fragment, so a second run
 # reuses it. Prints the build directory (usable as KDIR) on its last line.
+# With --source it only extracts the source tree and prints its path (for
+# checkpatch.pl and the selftests' kselftest_harness.h).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -14,11 +16,16 @@ jobs=${JOBS:-$(nproc)}
 
 [ -f "$tarball" ] || { echo "build-kernel: $tarball missing (apt-get install linux-source-6.1)" >&2; exit 1; }
 srcver=$(dpkg-query -W -f='${Version}' linux-source-6.1)
-key=$(cat "$frag" "$0" <(echo "$srcver") | sha256sum | cut -c1-16)
+# Bump recipe when a change below changes what gets built.
+recipe=1
+key=$(cat "$frag" <(echo "$srcver $recipe") | sha256sum | cut -c1-16)
 src=$cache/src-$srcver/linux-source-6.1
 out=$cache/kernel-$key
 
-if [ -f "$out/.toytcp-done" ]; then
+only_source=0
+[ "${1:-}" = --source ] && only_source=1
+
+if [ $only_source = 0 ] && [ -f "$out/.toytcp-done" ]; then
 	echo "build-kernel: reusing $out" >&2
 	echo "$out"
 	exit 0
@@ -31,6 +38,10 @@ if [ ! -f "$src/.toytcp-extracted" ]; then
 	mkdir -p "$cache/src-$srcver"
 	tar -C "$cache/src-$srcver" -xf "$tarball"
 	touch "$src/.toytcp-extracted"
+fi
+if [ $only_source = 1 ]; then
+	echo "$src"
+	exit 0
 fi
 
 start=$(date +%s)

@@ -39,7 +39,7 @@ done < /lib/modules/order
 # virtio devices probe asynchronously: give the 9p device a few seconds.
 tries=0
 until busybox mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,cache=loose,ro \
-	/dev/root /newroot 2>/dev/null; do
+	root /newroot 2>/dev/null; do
 	tries=$((tries + 1))
 	[ $tries -lt 50 ] || { echo "initramfs: cannot mount the host root"; busybox reboot -f; }
 	busybox sleep 0.2

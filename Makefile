@@ -1,0 +1,22 @@
+# SPDX-License-Identifier: GPL-2.0
+# toytcp: `make` builds module/toytcp.ko against KDIR; `make check` runs the
+# whole test suite in VMs; `make demo` shows the stack at work. See README.
+
+KDIR ?= $(shell tools/kdir.sh)
+
+all: modules
+
+modules:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	rm -rf .build
+
+check:
+	@bash tools/check.sh
+
+demo:
+	@bash tools/demo.sh
+
+.PHONY: all modules clean check demo

@@ -1,0 +1,109 @@
+#!/bin/bash
+# `make check`: the whole test suite, from a fresh Debian 12 machine.
+#
+# Installs what is missing, builds (or reuses) the debug test kernel, builds
+# toytcp.ko against it and against Debian's headers (W=1, sparse), runs
+# checkpatch, boots the debug kernel for KUnit and the VM tests, boots
+# Debian's stock kernel for the same VM tests, and ends with one line:
+# "N passed, N failed". Every step and case counts; any failure exits 1.
+#
+# Environment: CHECK_ONLY=debug|debian runs one VM half only;
+# TOYTCP_CACHE moves the kernel cache (default ~/.cache/toytcp).
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+b=$top/.build
+mkdir -p "$b"
+results=$b/results
+: > "$results"
+: > "$b/timings"
+
+pass=0 fail=0 skip=0
+record() { # record ok|fail|skip NAME
+	case "$1" in
+	ok) pass=$((pass + 1)); echo "ok - $2" ;;
+	skip) skip=$((skip + 1)); echo "ok - $2 # SKIP" ;;
+	*) fail=$((fail + 1)); echo "not ok - $2" ;;
+	esac | tee -a "$results"
+}
+timed() { # timed NAME CMD...: run, log to .build/NAME.log, record, time
+	local name=$1 t0=$SECONDS rc
+	shift
+	"$@" > "$b/${name// /_}.log" 2>&1
+	rc=$?
+	echo "$name: $((SECONDS - t0)) s" >> "$b/timings"
+	if [ $rc = 0 ]; then record ok "$name"; else
+		record fail "$name"
+		tail -n 40 "$b/${name// /_}.log" | sed 's/^/#   /'
+	fi
+	return $rc
+}
+finish() {
+	echo "# timings:"; sed 's/^/#   /' "$b/timings"
+	if [ $skip -gt 0 ]; then
+		echo "$pass passed, $fail failed, $skip skipped"
+	else
+		echo "$pass passed, $fail failed"
+	fi
+	[ $fail = 0 ]
+	exit
+}
+
+timed "install dependencies" tools/install-deps.sh || finish
+timed "debug test kernel" tools/vm/build-kernel.sh || finish
+kdir_debug=$(tail -n 1 "$b/debug_test_kernel.log")
+src=$(tools/vm/build-kernel.sh --source)
+kdir_debian=$(ls -d /lib/modules/*-amd64/build | sort -V | tail -n 1)
+
+# Build in a copy per kernel, so the two builds do not share object files.
+build_for() { # build_for NAME KDIR
+	local dir=$b/$1
+	mkdir -p "$dir"
+	rsync -a --delete --include='*/' --include='*.[ch]' --include=Kbuild \
+		--exclude='*' Kbuild module kunit include "$dir/" || return 1
+	make -C "$2" M="$dir" W=1 C=1 modules > "$dir/build.log" 2>&1
+	local rc=$?
+	cat "$dir/build.log"
+	[ $rc = 0 ] || return 1
+	# warning-free with W=1 and sparse
+	! grep -E -i 'warning|error' "$dir/build.log" | grep -v 'Skipping BTF generation'
+}
+timed "build on debug kernel, W=1 C=1, no warnings" build_for debug "$kdir_debug"
+timed "build on Debian $(basename "$(dirname "$kdir_debian")"), W=1 C=1, no warnings" \
+	build_for debian "$kdir_debian"
+
+timed "checkpatch --strict" "$src/scripts/checkpatch.pl" --strict --no-tree --quiet \
+	--ignore SPDX_LICENSE_TAG -f $(find module kunit include -name '*.[ch]' ! -name '*.mod.c' | sort)
+
+build_tests() {
+	mkdir -p "$b/tests"
+	for t in tools/tests/*_test.c; do
+		gcc -O2 -g -Wall -Werror -D_GNU_SOURCE -Iinclude/uapi \
+			-I"$src/tools/testing/selftests" -o "$b/tests/$(basename "$t" .c)" "$t" ||
+			return 1
+	done
+}
+timed "build user-space tests" build_tests
+
+vm_half() { # vm_half KIND: boot it, run the guest suite, count its cases
+	local kind=$1 rc t0=$SECONDS
+	local out=$b/vm-$kind
+	rm -rf "$out"
+	tools/vm/run-vm --kernel "$kind" --out "$out" --timeout "${VM_TIMEOUT:-1800}" -- \
+		tools/tests/guest-suite.sh "$b/$kind" "$b/tests" "$kind" > "$out.log" 2>&1
+	rc=$?
+	echo "$kind VM: $((SECONDS - t0)) s" >> "$b/timings"
+	grep -E '^(not )?ok - ' "$out.log" | tee -a "$results"
+	pass=$((pass + $(grep -c -E '^ok - ' "$out.log")))
+	fail=$((fail + $(grep -c -E '^not ok - ' "$out.log")))
+	if [ $rc = 0 ]; then
+		record ok "$kind VM: exit 0, console free of splats"
+	else
+		record fail "$kind VM: exit $rc, console free of splats"
+		grep -v -E '^(not )?ok - ' "$out.log" | tail -n 40 | sed 's/^/#   /'
+	fi
+}
+[ "${CHECK_ONLY:-debug}" = debug ] && vm_half debug
+[ "${CHECK_ONLY:-debian}" = debian ] && vm_half debian
+finish

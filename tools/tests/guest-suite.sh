@@ -1,0 +1,60 @@
+#!/bin/sh
+# Runs inside a run-vm guest: the VM half of `make check`.
+#
+#   guest-suite.sh BUILD TESTBIN [KIND]
+#
+# BUILD holds module/toytcp.ko (and kunit/toytcp_kunit.ko on the debug
+# kernel), TESTBIN the compiled user-space tests. Prints one line per case,
+# "ok - NAME" or "not ok - NAME", which tools/check.sh counts; everything
+# else it prints is commentary. KIND (debug or debian) prefixes the names.
+build=$1
+bin=$2
+kind=${3:-debug}
+out=${TOYTCP_OUT:-/tmp}
+
+ok() { echo "ok - $kind: $1"; }
+fail() { echo "not ok - $kind: $1"; }
+check() { name=$1; shift; if "$@"; then ok "$name"; else fail "$name"; fi; }
+loaded() { [ -d /sys/module/toytcp ]; }
+
+check "insmod toytcp.ko" insmod "$build/module/toytcp.ko"
+check "family parameter readable" test -r /sys/module/toytcp/parameters/family
+grep -q TOYTCP /proc/net/protocols
+check "TOYTCP in /proc/net/protocols" test $? = 0
+
+# KUnit: the suites run when the test module loads; each case is counted.
+if [ -f "$build/kunit/toytcp_kunit.ko" ]; then
+	check "insmod toytcp_kunit.ko" insmod "$build/kunit/toytcp_kunit.ko"
+	mkdir -p "$out/kunit"
+	for r in /sys/kernel/debug/kunit/toytcp*/results; do
+		[ -f "$r" ] || { fail "kunit results present"; continue; }
+		suite=$(basename "$(dirname "$r")")
+		cp "$r" "$out/kunit/$suite.ktap"
+		# cases sit one level in: "    ok 3 name" / "    not ok 3 name"
+		sed -n 's/^    \(not ok\|ok\) [0-9]* \(- \)\{0,1\}\([^ #]*\).*$/\1 - kunit: '"$suite"'.\3/p' "$r" |
+			sed "s/ - kunit:/ - $kind: kunit:/"
+		grep -q '^ok [0-9]' "$r" || grep -q '^not ok' "$r" || fail "kunit $suite: no verdict"
+	done
+	check "rmmod toytcp_kunit" rmmod toytcp_kunit
+fi
+
+# User-space tests (kselftest harness, TAP).
+for t in "$bin"/*_test; do
+	[ -x "$t" ] || { fail "user-space tests present in $bin"; continue; }
+	name=$(basename "$t")
+	"$t" > "$out/$name.tap" 2>&1
+	rc=$?
+	sed -n 's/^\(not ok\|ok\) [0-9]* \([^ #]*\)\(.*\)$/\1 - '"$kind: $name"'.\2\3/p' "$out/$name.tap"
+	cat "$out/$name.tap" | sed 's/^/#   /' | grep -v '^#   \(not \)\{0,1\}ok ' >&2
+	check "$name exit status" test $rc = 0
+done
+
+# Module life cycle: unload, load with another family, unload, load again.
+check "rmmod after the last socket closed" rmmod toytcp
+check "gone after rmmod" test ! -d /sys/module/toytcp
+check "load with family=27" insmod "$build/module/toytcp.ko" family=27
+check "family parameter is 27" test "$(cat /sys/module/toytcp/parameters/family 2>/dev/null)" = 27
+check "out-of-range family refused" sh -c "rmmod toytcp && ! insmod $build/module/toytcp.ko family=99 2>/dev/null"
+check "load again" insmod "$build/module/toytcp.ko"
+check "rmmod at the end" rmmod toytcp
+true
