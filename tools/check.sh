@@ -19,12 +19,13 @@ results=$b/results
 : > "$results"
 : > "$b/timings"
 
-pass=0 fail=0 skip=0
+# Every case is one line of $results, "ok - NAME" or "not ok - NAME"
+# ("# SKIP" after a skipped one); the summary counts those lines.
 record() { # record ok|fail|skip NAME
 	case "$1" in
-	ok) pass=$((pass + 1)); echo "ok - $2" ;;
-	skip) skip=$((skip + 1)); echo "ok - $2 # SKIP" ;;
-	*) fail=$((fail + 1)); echo "not ok - $2" ;;
+	ok) echo "ok - $2" ;;
+	skip) echo "ok - $2 # SKIP" ;;
+	*) echo "not ok - $2" ;;
 	esac | tee -a "$results"
 }
 timed() { # timed NAME CMD...: run, log to .build/NAME.log, record, time
@@ -40,7 +41,11 @@ timed() { # timed NAME CMD...: run, log to .build/NAME.log, record, time
 	return $rc
 }
 finish() {
+	local pass fail skip
 	echo "# timings:"; sed 's/^/#   /' "$b/timings"
+	skip=$(grep -c -E '^ok - .*# SKIP' "$results")
+	pass=$(( $(grep -c -E '^ok - ' "$results") - skip ))
+	fail=$(grep -c -E '^not ok - ' "$results")
 	if [ $skip -gt 0 ]; then
 		echo "$pass passed, $fail failed, $skip skipped"
 	else
@@ -76,27 +81,18 @@ timed "build on Debian $(basename "$(dirname "$kdir_debian")"), W=1 C=1, no warn
 timed "checkpatch --strict" "$src/scripts/checkpatch.pl" --strict --no-tree --quiet \
 	--ignore SPDX_LICENSE_TAG -f $(find module kunit include -name '*.[ch]' ! -name '*.mod.c' | sort)
 
-build_tests() {
-	mkdir -p "$b/tests"
-	for t in tools/tests/*_test.c; do
-		gcc -O2 -g -Wall -Werror -D_GNU_SOURCE -Iinclude/uapi \
-			-I"$src/tools/testing/selftests" -o "$b/tests/$(basename "$t" .c)" "$t" ||
-			return 1
-	done
-}
-timed "build user-space tests" build_tests
+timed "build user programs and tests" \
+	make -C tools OUT="$b/tools" SELFTESTS="$src/tools/testing/selftests" progs tests
 
 vm_half() { # vm_half KIND: boot it, run the guest suite, count its cases
 	local kind=$1 rc t0=$SECONDS
 	local out=$b/vm-$kind
 	rm -rf "$out"
 	tools/vm/run-vm --kernel "$kind" --out "$out" --timeout "${VM_TIMEOUT:-1800}" -- \
-		tools/tests/guest-suite.sh "$b/$kind" "$b/tests" "$kind" > "$out.log" 2>&1
+		tools/tests/guest-suite.sh "$b/$kind" "$b/tools/tests" "$kind" > "$out.log" 2>&1
 	rc=$?
 	echo "$kind VM: $((SECONDS - t0)) s" >> "$b/timings"
 	grep -E '^(not )?ok - ' "$out.log" | tee -a "$results"
-	pass=$((pass + $(grep -c -E '^ok - ' "$out.log")))
-	fail=$((fail + $(grep -c -E '^not ok - ' "$out.log")))
 	if [ $rc = 0 ]; then
 		record ok "$kind VM: exit 0, console free of splats"
 	else
