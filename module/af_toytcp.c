@@ -1,18 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * toytcp: the AF_TOYTCP socket family.
+ * af_toytcp.c: the AF_TOYTCP socket family and the calls that make and
+ * end connections.
  *
- * This file is the seed's "socket 작성 단계" (the socket stage): socket()
- * lands in toytcp_create(), which allocates the control block (struct
- * toytcp_sock, from its own slab cache) and hangs it on the struct socket
- * whose descriptor the kernel hands back to the program.
+ * socket()  toytcp_create(): allocates the control block (struct
+ *           toytcp_sock, from its own slab cache) and hangs it on the
+ *           struct socket whose descriptor the program gets back. This is
+ *           the seed's "socket 작성 단계".
+ * connect() toytcp_connect(): route, port, ISN, SYN; waits for ESTABLISHED
+ *           (the seed's "접속 단계").
+ * listen(), accept(), bind(): the server side.
+ * close()   toytcp_release(): FIN after the queued data, or RST (the seed's
+ *           "연결 끊기 단계"); the control block lives on, orphaned, through
+ *           FIN_WAIT and TIME_WAIT and is freed when it reaches CLOSED.
  */
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/net.h>
 #include <linux/in.h>
 #include <linux/poll.h>
+#include <linux/sched/signal.h>
 #include <net/sock.h>
+#include <net/route.h>
+#include <net/ip.h>
 #include <uapi/linux/toytcp.h>
 
 #include "toytcp.h"
@@ -21,18 +31,619 @@ int toytcp_family = AF_TOYTCP;
 module_param_named(family, toytcp_family, int, 0444);
 MODULE_PARM_DESC(family, "socket family number to register (default AF_TOYTCP)");
 
-static struct proto toytcp_prot = {
-	.name		= "TOYTCP",
-	.owner		= THIS_MODULE,
-	.obj_size	= sizeof(struct toytcp_sock),
-};
+unsigned int toytcp_syn_retries = 6;
+module_param_named(syn_retries, toytcp_syn_retries, uint, 0644);
+MODULE_PARM_DESC(syn_retries, "SYN retransmissions before connect() gives up (6, as Linux)");
+
+unsigned int toytcp_synack_retries = 5;
+module_param_named(synack_retries, toytcp_synack_retries, uint, 0644);
+MODULE_PARM_DESC(synack_retries, "SYN-ACK retransmissions before a half-open child is dropped");
+
+unsigned int toytcp_retries2 = 15;
+module_param_named(retries2, toytcp_retries2, uint, 0644);
+MODULE_PARM_DESC(retries2, "retransmissions of data before the connection is aborted (15, as Linux)");
+
+unsigned int toytcp_msl = 30;
+module_param_named(msl, toytcp_msl, uint, 0644);
+MODULE_PARM_DESC(msl, "maximum segment lifetime in seconds; TIME_WAIT lasts 2*msl (60 s, as Linux)");
 
 static void toytcp_sk_destruct(struct sock *sk)
 {
+	struct toytcp_sock *tp = toytcp_sk(sk);
+
 	skb_queue_purge(&sk->sk_receive_queue);
 	skb_queue_purge(&sk->sk_write_queue);
+	dst_release(rcu_dereference_protected(sk->sk_dst_cache, 1));
+	toytcp_port_put(sk);
+	if (tp->parent)
+		sock_put(tp->parent);
 	sock_prot_inuse_add(sock_net(sk), sk->sk_prot, -1);
 	pr_debug("toytcp: control block %p freed\n", sk);
+}
+
+static int toytcp_backlog_rcv(struct sock *sk, struct sk_buff *skb)
+{
+	return toytcp_rcv_segment(sk, skb);
+}
+
+struct proto toytcp_prot = {
+	.name		= "TOYTCP",
+	.owner		= THIS_MODULE,
+	.obj_size	= sizeof(struct toytcp_sock),
+	.release_cb	= toytcp_release_cb,
+};
+
+/**
+ * toytcp_sk_alloc() - allocate and initialise a control block.
+ * @net: namespace.
+ * @gfp: allocation flags (GFP_ATOMIC for a listener's child).
+ * @kern: socket created by the kernel.
+ *
+ * Return: the new sock, in state CLOSE, or NULL.
+ */
+struct sock *toytcp_sk_alloc(struct net *net, gfp_t gfp, int kern)
+{
+	struct toytcp_sock *tp;
+	struct sock *sk;
+
+	sk = sk_alloc(net, toytcp_family, gfp, &toytcp_prot, kern);
+	if (!sk)
+		return NULL;
+	tp = toytcp_sk(sk);
+	sock_init_data(NULL, sk);
+	sk->sk_type = SOCK_STREAM;
+	sk->sk_protocol = IPPROTO_TCP;
+	sk->sk_destruct = toytcp_sk_destruct;
+	sk->sk_backlog_rcv = toytcp_backlog_rcv;
+	sk->sk_write_space = toytcp_write_space;
+	sk->sk_state = TCP_CLOSE;
+	/* lookups walk the tables under RCU: free only after a grace period */
+	sock_set_flag(sk, SOCK_RCU_FREE);
+
+	spin_lock_init(&tp->accept_lock);
+	INIT_LIST_HEAD(&tp->synq);
+	INIT_LIST_HEAD(&tp->acceptq);
+	INIT_LIST_HEAD(&tp->q_node);
+	tp->peer_mss = TOYTCP_DEFAULT_MSS;
+	tp->mss = TOYTCP_DEFAULT_MSS;
+	tp->rto_us = USEC_PER_SEC;	/* RFC 6298 (2.1): 1 s before any sample */
+	tp->ip_id = get_random_u16();
+	tp->xmit = toytcp_ip_xmit;
+	toytcp_init_timers(sk);
+
+	/* counted per namespace in the "sockets" column of /proc/net/protocols */
+	sock_prot_inuse_add(net, &toytcp_prot, 1);
+	pr_debug("toytcp: control block %p created\n", sk);
+	return sk;
+}
+
+void toytcp_set_state(struct sock *sk, int state)
+{
+	pr_debug("toytcp: %p state %d -> %d\n", sk, sk->sk_state, state);
+	WRITE_ONCE(sk->sk_state, state);
+}
+
+/*
+ * Take a listener's child out of the listener's queue. The queue's
+ * reference on the child is dropped; the caller must hold another.
+ */
+static void toytcp_child_unlink(struct sock *sk, int old_state)
+{
+	struct toytcp_sock *tp = toytcp_sk(sk);
+	struct toytcp_sock *lp;
+	bool queued = false;
+
+	if (!tp->parent)
+		return;
+	lp = toytcp_sk(tp->parent);
+	spin_lock_bh(&lp->accept_lock);
+	if (!list_empty(&tp->q_node)) {
+		list_del_init(&tp->q_node);
+		if (old_state == TCP_SYN_RECV)
+			lp->synq_len--;
+		else
+			lp->acceptq_len--;
+		queued = true;
+	}
+	spin_unlock_bh(&lp->accept_lock);
+	if (queued)
+		sock_put(sk);
+}
+
+/**
+ * toytcp_done() - the connection is over: state CLOSED.
+ * @sk: the socket, locked.
+ *
+ * Stops the timers, leaves the tables (and the port, unless the user bound
+ * it), wakes the user. An orphan is freed once the last reference goes.
+ */
+void toytcp_done(struct sock *sk)
+{
+	int old = sk->sk_state;
+
+	toytcp_set_state(sk, TCP_CLOSE);
+	toytcp_stop_timers(sk);
+	toytcp_unhash(sk);
+	skb_queue_purge(&sk->sk_write_queue);
+	sk->sk_wmem_queued = 0;
+	if (!(sk->sk_userlocks & SOCK_BINDPORT_LOCK) && !toytcp_sk(sk)->parent)
+		toytcp_port_put(sk);
+	sk->sk_shutdown = SHUTDOWN_MASK;
+	toytcp_child_unlink(sk, old);
+	if (!sock_flag(sk, SOCK_DEAD))
+		sk->sk_state_change(sk);
+}
+
+static inline struct toytcp_sock *toytcp_sock_tp(struct socket *sock)
+{
+	return toytcp_sk(sock->sk);
+}
+
+/* ---- bind ---- */
+
+static int toytcp_check_sockaddr(struct sockaddr *uaddr, int addr_len)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)uaddr;
+
+	if (addr_len < (int)sizeof(*sin))
+		return -EINVAL;
+	if (sin->sin_family != AF_INET && sin->sin_family != toytcp_family)
+		return -EAFNOSUPPORT;
+	return 0;
+}
+
+static int toytcp_bind(struct socket *sock, struct sockaddr *uaddr, int addr_len)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)uaddr;
+	struct sock *sk = sock->sk;
+	struct net *net = sock_net(sk);
+	u16 port;
+	int err;
+
+	err = toytcp_check_sockaddr(uaddr, addr_len);
+	/* As Linux: AF_UNSPEC with INADDR_ANY is taken for AF_INET. */
+	if (err == -EAFNOSUPPORT && sin->sin_family == AF_UNSPEC &&
+	    sin->sin_addr.s_addr == htonl(INADDR_ANY))
+		err = 0;
+	if (err)
+		return err;
+
+	port = ntohs(sin->sin_port);
+	if (port && port < READ_ONCE(net->ipv4.sysctl_ip_prot_sock) &&
+	    !ns_capable(net->user_ns, CAP_NET_BIND_SERVICE))
+		return -EACCES;
+	if (sin->sin_addr.s_addr != htonl(INADDR_ANY) &&
+	    !READ_ONCE(net->ipv4.sysctl_ip_nonlocal_bind) &&
+	    inet_addr_type(net, sin->sin_addr.s_addr) != RTN_LOCAL)
+		return -EADDRNOTAVAIL;
+
+	lock_sock(sk);
+	err = -EINVAL;
+	if (sk->sk_state != TCP_CLOSE || toytcp_sk(sk)->port)
+		goto out;
+	err = toytcp_port_get(sk, sin->sin_addr.s_addr, port);
+	if (err)
+		goto out;
+	if (port)
+		sk->sk_userlocks |= SOCK_BINDPORT_LOCK;
+	if (sin->sin_addr.s_addr)
+		sk->sk_userlocks |= SOCK_BINDADDR_LOCK;
+	sk_dst_reset(sk);
+out:
+	release_sock(sk);
+	return err;
+}
+
+/* ---- listen and accept ---- */
+
+static int toytcp_listen(struct socket *sock, int backlog)
+{
+	struct sock *sk = sock->sk;
+	struct toytcp_sock *tp = toytcp_sk(sk);
+	int err = -EINVAL;
+
+	lock_sock(sk);
+	if (sock->state != SS_UNCONNECTED)
+		goto out;
+	if (sk->sk_state == TCP_LISTEN) {
+		WRITE_ONCE(sk->sk_max_ack_backlog, backlog);
+		err = 0;
+		goto out;
+	}
+	if (sk->sk_state != TCP_CLOSE)
+		goto out;
+	if (!tp->port) {
+		err = toytcp_port_get(sk, htonl(INADDR_ANY), 0);
+		if (err)
+			goto out;
+	}
+	WRITE_ONCE(sk->sk_max_ack_backlog, backlog);
+	sk->sk_ack_backlog = 0;
+	spin_lock_bh(&tp->accept_lock);
+	tp->listening = true;
+	tp->synq_len = 0;
+	tp->acceptq_len = 0;
+	spin_unlock_bh(&tp->accept_lock);
+	toytcp_set_state(sk, TCP_LISTEN);
+	toytcp_hash_listener(sk);
+	err = 0;
+out:
+	release_sock(sk);
+	return err;
+}
+
+/* Close a listener: no more children; those not accepted are reset. */
+static void toytcp_stop_listening(struct sock *sk)
+{
+	struct toytcp_sock *tp = toytcp_sk(sk), *ctp, *tmp;
+	LIST_HEAD(children);
+
+	spin_lock_bh(&tp->accept_lock);
+	tp->listening = false;
+	list_splice_init(&tp->synq, &children);
+	list_splice_init(&tp->acceptq, &children);
+	tp->synq_len = 0;
+	tp->acceptq_len = 0;
+	spin_unlock_bh(&tp->accept_lock);
+	toytcp_unhash(sk);
+	toytcp_set_state(sk, TCP_CLOSE);
+
+	list_for_each_entry_safe(ctp, tmp, &children, q_node) {
+		struct sock *child = &ctp->sk;
+
+		list_del_init(&ctp->q_node);
+		lock_sock_nested(child, SINGLE_DEPTH_NESTING);
+		if (child->sk_state != TCP_CLOSE) {
+			toytcp_send_rst(child);
+			toytcp_done(child);
+		}
+		release_sock(child);
+		sock_put(child);	/* the queue's reference */
+	}
+}
+
+static struct sock *toytcp_accept_dequeue(struct toytcp_sock *tp)
+{
+	struct toytcp_sock *ctp;
+
+	spin_lock_bh(&tp->accept_lock);
+	ctp = list_first_entry_or_null(&tp->acceptq, struct toytcp_sock, q_node);
+	if (ctp) {
+		list_del_init(&ctp->q_node);
+		tp->acceptq_len--;
+	}
+	spin_unlock_bh(&tp->accept_lock);
+	return ctp ? &ctp->sk : NULL;
+}
+
+static int toytcp_accept(struct socket *sock, struct socket *newsock, int flags,
+			 bool kern)
+{
+	struct sock *sk = sock->sk, *child = NULL;
+	struct toytcp_sock *tp = toytcp_sk(sk);
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+	long timeo;
+	int err = 0;
+
+	lock_sock(sk);
+	timeo = sock_rcvtimeo(sk, flags & O_NONBLOCK);
+	add_wait_queue_exclusive(sk_sleep(sk), &wait);
+	for (;;) {
+		if (sk->sk_state != TCP_LISTEN) {
+			err = -EINVAL;
+			break;
+		}
+		child = toytcp_accept_dequeue(tp);
+		if (child)
+			break;
+		if (!timeo) {
+			err = -EAGAIN;
+			break;
+		}
+		if (signal_pending(current)) {
+			err = sock_intr_errno(timeo);
+			break;
+		}
+		sk_wait_event(sk, &timeo, sk->sk_state != TCP_LISTEN ||
+			      READ_ONCE(tp->acceptq_len) > 0, &wait);
+	}
+	remove_wait_queue(sk_sleep(sk), &wait);
+	release_sock(sk);
+	if (!child)
+		return err;
+
+	/* The queue's reference on the child becomes the new socket's. */
+	lock_sock(child);
+	sock_graft(child, newsock);
+	newsock->state = SS_CONNECTED;
+	release_sock(child);
+	return 0;
+}
+
+/* ---- connect ---- */
+
+static int toytcp_do_connect(struct sock *sk, struct sockaddr_in *sin)
+{
+	struct toytcp_sock *tp = toytcp_sk(sk);
+	int mtu, err;
+
+	sk->sk_daddr = sin->sin_addr.s_addr;
+	sk->sk_dport = sin->sin_port;
+	sk_dst_reset(sk);
+	mtu = toytcp_route_mtu(sk);	/* sets the source address if unbound */
+	if (mtu < 0) {
+		err = mtu;
+		goto fail;
+	}
+	if (!tp->port) {
+		err = toytcp_port_get(sk, sk->sk_rcv_saddr, 0);
+		if (err)
+			goto fail;
+	}
+	err = toytcp_hash_connect(sk);
+	if (err)
+		goto fail;
+
+	tp->iss = toytcp_isn(sk->sk_rcv_saddr, sk->sk_daddr,
+			     htons(sk->sk_num), sk->sk_dport);
+	toytcp_init_xmit(sk);
+	tp->advmss = mtu - 40;
+	if (tp->user_mss && tp->user_mss < tp->advmss)
+		tp->advmss = tp->user_mss;
+	toytcp_set_state(sk, TCP_SYN_SENT);
+	toytcp_inc_stat(sock_net(sk), TOYTCP_MIB_ACTIVEOPENS);
+	toytcp_send_syn(sk);
+	return 0;
+fail:
+	sk->sk_daddr = 0;
+	sk->sk_dport = 0;
+	if (!(sk->sk_userlocks & SOCK_BINDADDR_LOCK))
+		sk->sk_rcv_saddr = 0;
+	sk_dst_reset(sk);
+	return err;
+}
+
+/* connect(AF_UNSPEC): drop the association, as Linux's tcp_disconnect(). */
+static int toytcp_disconnect(struct sock *sk)
+{
+	if (sk->sk_state == TCP_LISTEN) {
+		toytcp_stop_listening(sk);
+	} else if (sk->sk_state != TCP_CLOSE) {
+		if (sk->sk_state != TCP_SYN_SENT)
+			toytcp_send_rst(sk);
+		toytcp_done(sk);
+	}
+	skb_queue_purge(&sk->sk_receive_queue);
+	sk->sk_shutdown = 0;
+	sk->sk_err = 0;
+	sk->sk_daddr = 0;
+	sk->sk_dport = 0;
+	sk->sk_disconnects++;
+	return 0;
+}
+
+static int toytcp_connect(struct socket *sock, struct sockaddr *uaddr,
+			  int addr_len, int flags)
+{
+	struct sock *sk = sock->sk;
+	long timeo;
+	int err;
+
+	if (addr_len < (int)sizeof(uaddr->sa_family))
+		return -EINVAL;
+	lock_sock(sk);
+	if (uaddr->sa_family == AF_UNSPEC) {
+		err = toytcp_disconnect(sk);
+		sock->state = err ? SS_DISCONNECTING : SS_UNCONNECTED;
+		goto out;
+	}
+
+	switch (sock->state) {
+	default:
+		err = -EINVAL;
+		goto out;
+	case SS_CONNECTED:
+		err = -EISCONN;
+		goto out;
+	case SS_CONNECTING:
+		err = -EALREADY;	/* unless it finished meanwhile, below */
+		break;
+	case SS_UNCONNECTED:
+		err = -EISCONN;
+		if (sk->sk_state != TCP_CLOSE)
+			goto out;
+		err = toytcp_check_sockaddr(uaddr, addr_len);
+		if (err)
+			goto out;
+		err = toytcp_do_connect(sk, (struct sockaddr_in *)uaddr);
+		if (err)
+			goto out;
+		sock->state = SS_CONNECTING;
+		err = -EINPROGRESS;
+		break;
+	}
+
+	timeo = sock_sndtimeo(sk, flags & O_NONBLOCK);
+	if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) {
+		DEFINE_WAIT_FUNC(wait, woken_wake_function);
+
+		if (!timeo)
+			goto out;	/* EINPROGRESS or EALREADY */
+		add_wait_queue(sk_sleep(sk), &wait);
+		while ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) {
+			if (signal_pending(current) || !timeo)
+				break;
+			sk_wait_event(sk, &timeo, !((1 << sk->sk_state) &
+				      (TCPF_SYN_SENT | TCPF_SYN_RECV)), &wait);
+		}
+		remove_wait_queue(sk_sleep(sk), &wait);
+		if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) {
+			err = signal_pending(current) ? sock_intr_errno(timeo)
+						      : -EINPROGRESS;
+			goto out;
+		}
+	}
+
+	if (sk->sk_state == TCP_CLOSE) {
+		/* refused, timed out or reset */
+		err = sock_error(sk) ? : -ECONNABORTED;
+		sock->state = SS_UNCONNECTED;
+		toytcp_disconnect(sk);
+		goto out;
+	}
+	sock->state = SS_CONNECTED;
+	err = 0;
+out:
+	release_sock(sk);
+	return err;
+}
+
+/* ---- names, shutdown, close ---- */
+
+static int toytcp_getname(struct socket *sock, struct sockaddr *uaddr, int peer)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)uaddr;
+	struct sock *sk = sock->sk;
+
+	memset(sin, 0, sizeof(*sin));
+	sin->sin_family = AF_INET;
+	lock_sock(sk);
+	if (peer) {
+		if (!sk->sk_dport ||
+		    ((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_SYN_SENT) &&
+		     peer == 1)) {
+			release_sock(sk);
+			return -ENOTCONN;
+		}
+		sin->sin_port = sk->sk_dport;
+		sin->sin_addr.s_addr = sk->sk_daddr;
+	} else {
+		sin->sin_port = htons(sk->sk_num);
+		sin->sin_addr.s_addr = sk->sk_rcv_saddr;
+	}
+	release_sock(sk);
+	return sizeof(*sin);
+}
+
+/* Queue our FIN after the data: ESTABLISHED -> FIN_WAIT_1, CLOSE_WAIT -> LAST_ACK. */
+static void toytcp_send_fin(struct sock *sk)
+{
+	struct toytcp_sock *tp = toytcp_sk(sk);
+
+	switch (sk->sk_state) {
+	case TCP_ESTABLISHED:
+	case TCP_SYN_RECV:
+		toytcp_set_state(sk, TCP_FIN_WAIT1);
+		break;
+	case TCP_CLOSE_WAIT:
+		toytcp_set_state(sk, TCP_LAST_ACK);
+		break;
+	default:
+		return;
+	}
+	tp->fin_queued = 1;
+	toytcp_push(sk);
+}
+
+static int toytcp_shutdown(struct socket *sock, int how)
+{
+	struct sock *sk = sock->sk;
+	int err = 0;
+
+	how++;	/* SHUT_RD/WR/RDWR -> RCV_SHUTDOWN/SEND_SHUTDOWN/both */
+	if ((how & ~SHUTDOWN_MASK) || !how)
+		return -EINVAL;
+
+	lock_sock(sk);
+	if (sock->state == SS_CONNECTING) {
+		if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV | TCPF_CLOSE))
+			sock->state = SS_DISCONNECTING;
+		else
+			sock->state = SS_CONNECTED;
+	}
+	switch (sk->sk_state) {
+	case TCP_CLOSE:
+		err = -ENOTCONN;
+		sk->sk_shutdown |= how;
+		break;
+	case TCP_LISTEN:
+		if (how & RCV_SHUTDOWN) {
+			toytcp_disconnect(sk);
+			sock->state = SS_UNCONNECTED;
+		}
+		break;
+	case TCP_SYN_SENT:
+		toytcp_disconnect(sk);
+		sock->state = SS_UNCONNECTED;
+		break;
+	default:
+		sk->sk_shutdown |= how;
+		if (how & SEND_SHUTDOWN)
+			toytcp_send_fin(sk);
+		break;
+	}
+	sk->sk_state_change(sk);
+	release_sock(sk);
+	return err;
+}
+
+/* Unread data: the peer must learn its bytes were not read (RFC 9293 §3.6). */
+static bool toytcp_unread_data(struct sock *sk)
+{
+	struct toytcp_sock *tp = toytcp_sk(sk);
+	struct sk_buff *skb;
+
+	skb_queue_walk(&sk->sk_receive_queue, skb)
+		if (toytcp_seq_after(TOYTCP_SKB_CB(skb)->end_seq, tp->copied_seq) &&
+		    skb->len)
+			return true;
+	return false;
+}
+
+static void toytcp_close(struct sock *sk, long timeout)
+{
+	lock_sock(sk);
+	sk->sk_shutdown = SHUTDOWN_MASK;
+
+	switch (sk->sk_state) {
+	case TCP_CLOSE:
+		break;
+	case TCP_LISTEN:
+		toytcp_stop_listening(sk);
+		break;
+	case TCP_SYN_SENT:
+		toytcp_done(sk);
+		break;
+	default:
+		if (toytcp_unread_data(sk) ||
+		    (sock_flag(sk, SOCK_LINGER) && !sk->sk_lingertime)) {
+			toytcp_send_rst(sk);
+			toytcp_inc_stat(sock_net(sk), TOYTCP_MIB_ESTABRESETS);
+			toytcp_done(sk);
+			break;
+		}
+		toytcp_send_fin(sk);
+		if (timeout) {
+			/* SO_LINGER: wait for our FIN to be acknowledged */
+			DEFINE_WAIT_FUNC(wait, woken_wake_function);
+
+			add_wait_queue(sk_sleep(sk), &wait);
+			while (timeout && !signal_pending(current) &&
+			       ((1 << sk->sk_state) &
+				(TCPF_FIN_WAIT1 | TCPF_CLOSING | TCPF_LAST_ACK)))
+				sk_wait_event(sk, &timeout, !((1 << sk->sk_state) &
+					      (TCPF_FIN_WAIT1 | TCPF_CLOSING |
+					       TCPF_LAST_ACK)), &wait);
+			remove_wait_queue(sk_sleep(sk), &wait);
+		}
+		break;
+	}
+	sock_orphan(sk);
+	/* An orphan in FIN_WAIT_2 waits for the peer's FIN only so long. */
+	if (sk->sk_state == TCP_FIN_WAIT2)
+		toytcp_arm_tw_timer(sk, 2 * toytcp_msl * HZ);
+	release_sock(sk);
+	sock_put(sk);	/* the user's reference */
 }
 
 static int toytcp_release(struct socket *sock)
@@ -41,62 +652,14 @@ static int toytcp_release(struct socket *sock)
 
 	if (!sk)
 		return 0;
-
-	lock_sock(sk);
-	sk->sk_state = TCP_CLOSE;
-	sk->sk_shutdown = SHUTDOWN_MASK;
-	sock_orphan(sk);
-	release_sock(sk);
-
+	toytcp_close(sk, sock_flag(sk, SOCK_LINGER) ? sk->sk_lingertime : 0);
 	sock->sk = NULL;
-	sock_put(sk);
 	return 0;
 }
 
-static __poll_t toytcp_poll(struct file *file, struct socket *sock,
-			    poll_table *wait)
+static int toytcp_ioctl(struct socket *sock, unsigned int cmd, unsigned long arg)
 {
-	struct sock *sk = sock->sk;
-	__poll_t mask = 0;
-
-	sock_poll_wait(file, sock, wait);
-
-	/* As Linux TCP: a socket that is closed and not connecting hangs up. */
-	if (sk->sk_shutdown == SHUTDOWN_MASK || sk->sk_state == TCP_CLOSE)
-		mask |= EPOLLHUP;
-	if (!(sk->sk_shutdown & SEND_SHUTDOWN) && sk->sk_state == TCP_CLOSE)
-		mask |= EPOLLOUT | EPOLLWRNORM;
-	return mask;
-}
-
-static int toytcp_no_bind(struct socket *sock, struct sockaddr *uaddr,
-			  int addr_len)
-{
-	return -EOPNOTSUPP;
-}
-
-static int toytcp_no_connect(struct socket *sock, struct sockaddr *uaddr,
-			     int addr_len, int flags)
-{
-	return -EOPNOTSUPP;
-}
-
-static int toytcp_no_setsockopt(struct socket *sock, int level, int optname,
-				sockptr_t optval, unsigned int optlen)
-{
-	return -EOPNOTSUPP;
-}
-
-static int toytcp_no_getsockopt(struct socket *sock, int level, int optname,
-				char __user *optval, int __user *optlen)
-{
-	return -EOPNOTSUPP;
-}
-
-static int toytcp_no_ioctl(struct socket *sock, unsigned int cmd,
-			   unsigned long arg)
-{
-	return -EOPNOTSUPP;
+	return -ENOIOCTLCMD;
 }
 
 /*
@@ -108,19 +671,19 @@ static const struct proto_ops toytcp_ops = {
 	.family		= AF_TOYTCP,
 	.owner		= THIS_MODULE,
 	.release	= toytcp_release,
-	.bind		= toytcp_no_bind,
-	.connect	= toytcp_no_connect,
+	.bind		= toytcp_bind,
+	.connect	= toytcp_connect,
 	.socketpair	= sock_no_socketpair,
-	.accept		= sock_no_accept,
-	.getname	= sock_no_getname,
+	.accept		= toytcp_accept,
+	.getname	= toytcp_getname,
 	.poll		= toytcp_poll,
-	.ioctl		= toytcp_no_ioctl,
-	.listen		= sock_no_listen,
-	.shutdown	= sock_no_shutdown,
-	.setsockopt	= toytcp_no_setsockopt,
-	.getsockopt	= toytcp_no_getsockopt,
-	.sendmsg	= sock_no_sendmsg,
-	.recvmsg	= sock_no_recvmsg,
+	.ioctl		= toytcp_ioctl,
+	.listen		= toytcp_listen,
+	.shutdown	= toytcp_shutdown,
+	.setsockopt	= toytcp_setsockopt,
+	.getsockopt	= toytcp_getsockopt,
+	.sendmsg	= toytcp_sendmsg,
+	.recvmsg	= toytcp_recvmsg,
 	.mmap		= sock_no_mmap,
 	.sendpage	= sock_no_sendpage,
 };
@@ -150,19 +713,12 @@ static int toytcp_create(struct net *net, struct socket *sock, int protocol,
 	if (protocol != 0 && protocol != IPPROTO_TCP)
 		return -EPROTONOSUPPORT;
 
-	sk = sk_alloc(net, toytcp_family, GFP_KERNEL, &toytcp_prot, kern);
+	sk = toytcp_sk_alloc(net, GFP_KERNEL, kern);
 	if (!sk)
 		return -ENOMEM;
-
 	sock->state = SS_UNCONNECTED;
 	sock->ops = &toytcp_ops;
-	sock_init_data(sock, sk);
-	sk->sk_protocol = IPPROTO_TCP;
-	sk->sk_destruct = toytcp_sk_destruct;
-	sk->sk_state = TCP_CLOSE;
-	/* counted per namespace in the "sockets" column of /proc/net/protocols */
-	sock_prot_inuse_add(net, &toytcp_prot, 1);
-	pr_debug("toytcp: control block %p created\n", sk);
+	sock_graft(sk, sock);
 	return 0;
 }
 
@@ -180,27 +736,33 @@ static int __init toytcp_init(void)
 		       toytcp_family, AF_MAX - 1);
 		return -EINVAL;
 	}
-
 	toytcp_family_ops.family = toytcp_family;
 
 	err = proto_register(&toytcp_prot, 1);
 	if (err)
 		return err;
-
+	err = toytcp_ipv4_init();
+	if (err)
+		goto out_proto;
 	err = sock_register(&toytcp_family_ops);
 	if (err) {
 		pr_err("toytcp: family %d is taken (%d)\n", toytcp_family, err);
-		proto_unregister(&toytcp_prot);
-		return err;
+		goto out_ipv4;
 	}
-
 	pr_info("toytcp: registered family %d\n", toytcp_family);
 	return 0;
+
+out_ipv4:
+	toytcp_ipv4_exit();
+out_proto:
+	proto_unregister(&toytcp_prot);
+	return err;
 }
 
 static void __exit toytcp_exit(void)
 {
 	sock_unregister(toytcp_family);
+	toytcp_ipv4_exit();
 	proto_unregister(&toytcp_prot);
 	pr_info("toytcp: unregistered family %d\n", toytcp_family);
 }

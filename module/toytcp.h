@@ -1,31 +1,158 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * toytcp private header: the control block and the helpers every part of
- * the module shares.
+ * toytcp private header: the control block and what the parts of the
+ * module share.
+ *
+ * Who does what (the seed's stages in brackets):
+ *   af_toytcp.c      family, socket(), bind/listen/accept/connect/close
+ *                    [socket, connect, close]
+ *   toytcp_data.c    sendmsg, recvmsg, poll [write/read]
+ *   toytcp_sockopt.c setsockopt/getsockopt, TCP_INFO
+ *   toytcp_input.c   SEGMENT ARRIVES: the state machine of RFC 9293 §3.10.7
+ *   toytcp_output.c  building and sending segments
+ *   toytcp_timer.c   retransmission and TIME_WAIT timers, the RTO estimator
+ *   toytcp_ipv4.c    lookup tables, ports, netfilter input, route+neighbour
+ *                    output
+ *   toytcp_proc.c    /proc/net/toytcp
  */
 #ifndef _TOYTCP_H
 #define _TOYTCP_H
 
 #include <linux/types.h>
 #include <linux/skbuff.h>
+#include <linux/timer.h>
+#include <linux/list.h>
 #include <net/sock.h>
 #include <net/tcp_states.h>
 
+/* Control bits of the TCP header, as in its 13th byte. */
+#define TOYTCP_FIN	0x01
+#define TOYTCP_SYN	0x02
+#define TOYTCP_RST	0x04
+#define TOYTCP_PSH	0x08
+#define TOYTCP_ACK	0x10
+#define TOYTCP_URG	0x20
+
+#define TOYTCP_HDR_LEN		20	/* TCP header without options */
+#define TOYTCP_MAX_HDR_LEN	60	/* with the most options */
+#define TOYTCP_DEFAULT_MSS	536	/* RFC 9293 §3.7.1: no MSS option */
+#define TOYTCP_MIN_MSS		88	/* Linux's floor for TCP_MAXSEG */
+/* Room to reserve in front of a segment: link layer, IPv4, TCP. */
+#define TOYTCP_HEADROOM		(MAX_HEADER + 20 + TOYTCP_MAX_HDR_LEN)
+
+/**
+ * struct toytcp_skb_cb - what toytcp notes about a segment, in skb->cb.
+ * @seq: sequence number of the first octet (or of the SYN).
+ * @end_seq: @seq + data length + 1 for SYN + 1 for FIN.
+ * @ack_seq: acknowledgment number, meaningful with TOYTCP_ACK.
+ * @window: window field, unscaled.
+ * @flags: TOYTCP_* control bits.
+ *
+ * On the write queue only @seq and @end_seq are used: each skb there is a
+ * chunk of the byte stream, data only.
+ */
+struct toytcp_skb_cb {
+	u32 seq;
+	u32 end_seq;
+	u32 ack_seq;
+	u16 window;
+	u8 flags;
+};
+
+#define TOYTCP_SKB_CB(skb) ((struct toytcp_skb_cb *)&((skb)->cb[0]))
+
+/**
+ * struct toytcp_opts - the options toytcp reads from a segment.
+ * @mss: maximum segment size, or 0 if the option was absent.
+ */
+struct toytcp_opts {
+	u16 mss;
+};
+
+/*
+ * A port held by toytcp: a bound, never-listening AF_INET TCP socket
+ * reserves the same address and port in Linux TCP, so neither stack can
+ * take a port the other holds. Shared, refcounted, by every toytcp socket
+ * on the same (namespace, address, port): a listener and its children.
+ */
+struct toytcp_port;
+
+/* Work a timer could not do while the user held the socket (release_cb). */
+enum {
+	TOYTCP_RETX_DEFERRED,
+	TOYTCP_TW_DEFERRED,
+};
+
 /**
  * struct toytcp_sock - the TCP control block (the seed's "제어 정보").
- * @sk: the generic socket; must stay first so a struct sock * converts.
- * @iss: initial send sequence number (RFC 9293 ISS).
- * @snd_una: oldest sequence number sent and not yet acknowledged.
+ * @sk: the generic socket; first, so a struct sock * converts. Its
+ *      sk_state holds the RFC 9293 state as Linux's TCP_* numbers, its
+ *      sk_write_queue the bytes not yet acknowledged, its
+ *      sk_receive_queue the bytes received in order and not yet read.
+ *
+ * Send sequence variables (RFC 9293 §3.3.1):
+ * @iss: initial send sequence number.
+ * @snd_una: oldest unacknowledged sequence number.
  * @snd_nxt: next sequence number to send.
- * @snd_wnd: send window, as the peer last advertised it.
- * @irs: initial receive sequence number (RFC 9293 IRS).
- * @rcv_nxt: next sequence number expected from the peer: the ACK number.
- * @rcv_wnd: receive window we advertise.
+ * @snd_max: highest sequence number sent so far (after a timeout
+ *           @snd_nxt goes back to @snd_una, this does not).
+ * @snd_wnd: the peer's window.
+ * @snd_wl1: segment sequence number used for the last window update.
+ * @snd_wl2: segment acknowledgment number used for the last window update.
+ * @write_seq: sequence number after the last byte the application queued.
  *
- * The connection state lives in @sk.sk_state and uses the TCP_* values of
- * <net/tcp_states.h>, so generic code and /proc readers agree on numbers.
+ * Receive sequence variables:
+ * @irs: initial receive sequence number.
+ * @rcv_nxt: next sequence number expected: the ACK number we send.
+ * @rcv_wnd: window we advertised in the last segment sent.
+ * @rcv_wup: @rcv_nxt when we sent it: the window's right edge is
+ *           @rcv_wup + @rcv_wnd, and must never move left.
+ * @copied_seq: next sequence number the application will read.
  *
- * Locking: every field is owned by the socket lock (lock_sock()).
+ * Segment sizes:
+ * @mss: largest segment we send: min(@peer_mss, route MTU - 40, @user_mss).
+ * @peer_mss: what the peer's MSS option said (536 without one).
+ * @advmss: what our MSS option said.
+ * @user_mss: TCP_MAXSEG, 0 if unset.
+ *
+ * Retransmission (RFC 6298; times in microseconds):
+ * @srtt_us: smoothed round-trip time, 0 before the first sample.
+ * @rttvar_us: round-trip time variation.
+ * @rto_us: the current retransmission timeout, backoff included.
+ * @rtt_seq: the timed segment's sequence number: a sample is taken when
+ *           an ACK covers it, if it was not retransmitted (Karn).
+ * @rtt_start: when the timed segment was sent (jiffies), 0 if none.
+ * @retransmits: timeouts in a row for the oldest segment.
+ * @retx_timer: retransmission timer.
+ * @tw_timer: TIME_WAIT (2*MSL), and FIN_WAIT_2 for orphans.
+ * @deferred: TOYTCP_*_DEFERRED bits: timer work left for release_sock().
+ *
+ * Flags:
+ * @fin_queued: the application closed its side: FIN follows the data.
+ * @nodelay: TCP_NODELAY.
+ *
+ * Listener (state LISTEN):
+ * @accept_lock: protects @synq, @acceptq, their lengths and @listening;
+ *               taken from softirq, so _bh in process context.
+ * @synq: children in SYN_RECEIVED.
+ * @acceptq: children ESTABLISHED (or later) and not yet accepted.
+ * @listening: cleared, under @accept_lock, when the listener closes.
+ *
+ * Child of a listener:
+ * @parent: the listener, held, until accept() or abort.
+ * @q_node: link in the parent's @synq or @acceptq.
+ *
+ * Others:
+ * @port: the port this socket holds, NULL when unbound.
+ * @ip_id: IPv4 identification of the next datagram.
+ * @segs_in, @segs_out, @total_retrans, @bytes_acked, @bytes_received:
+ *      counters for TCP_INFO.
+ * @xmit: where finished TCP segments go; toytcp_ip_xmit() but for the
+ *        KUnit harness, which captures them.
+ *
+ * Locking: the socket lock (lock_sock() in process context, bh_lock_sock()
+ * with sock_owned_by_user() false in softirq) covers every field except
+ * those under @accept_lock.
  */
 struct toytcp_sock {
 	struct sock sk;
@@ -33,11 +160,56 @@ struct toytcp_sock {
 	u32 iss;
 	u32 snd_una;
 	u32 snd_nxt;
+	u32 snd_max;
 	u32 snd_wnd;
+	u32 snd_wl1;
+	u32 snd_wl2;
+	u32 write_seq;
 
 	u32 irs;
 	u32 rcv_nxt;
 	u32 rcv_wnd;
+	u32 rcv_wup;
+	u32 copied_seq;
+
+	u16 mss;
+	u16 peer_mss;
+	u16 advmss;
+	u16 user_mss;
+
+	u32 srtt_us;
+	u32 rttvar_us;
+	u32 rto_us;
+	u32 rtt_seq;
+	unsigned long rtt_start;
+	u8 retransmits;
+	struct timer_list retx_timer;
+	struct timer_list tw_timer;
+	unsigned long deferred;
+
+	u8 fin_queued:1,
+	   nodelay:1;
+
+	spinlock_t accept_lock;		/* see @accept_lock above */
+	struct list_head synq;
+	struct list_head acceptq;
+	int synq_len;
+	int acceptq_len;
+	bool listening;
+
+	struct sock *parent;
+	struct list_head q_node;
+
+	struct toytcp_port *port;
+	u16 ip_id;
+
+	u32 segs_in;
+	u32 segs_out;
+	u32 total_retrans;
+	u64 bytes_acked;
+	u64 bytes_received;
+
+	int (*xmit)(struct sock *sk, struct sk_buff *skb);
 };
 
 static inline struct toytcp_sock *toytcp_sk(const struct sock *sk)
@@ -76,13 +248,119 @@ static inline bool toytcp_seq_in_window(u32 seq, u32 lo, u32 hi)
 	return toytcp_seq_after_eq(seq, lo) && toytcp_seq_before(seq, hi);
 }
 
+/* States in which the connection is synchronized (RFC 9293 §3.5). */
+#define TOYTCPF_SYNCHRONIZED (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | \
+	TCPF_FIN_WAIT2 | TCPF_CLOSE_WAIT | TCPF_CLOSING | TCPF_LAST_ACK | \
+	TCPF_TIME_WAIT)
+
+/* Module parameters (af_toytcp.c). */
+extern int toytcp_family;
+extern unsigned int toytcp_syn_retries;
+extern unsigned int toytcp_synack_retries;
+extern unsigned int toytcp_retries2;
+extern unsigned int toytcp_msl;
+
+/* Per-namespace counters, shown in /proc/net/toytcp_stats. */
+enum toytcp_mib {
+	TOYTCP_MIB_INSEGS,
+	TOYTCP_MIB_OUTSEGS,
+	TOYTCP_MIB_RETRANSSEGS,
+	TOYTCP_MIB_INCSUMERRORS,
+	TOYTCP_MIB_INBADHDR,
+	TOYTCP_MIB_INUNACCEPTABLE,
+	TOYTCP_MIB_OUTRSTS,
+	TOYTCP_MIB_LISTENDROPS,
+	TOYTCP_MIB_BACKLOGDROPS,
+	TOYTCP_MIB_RCVBUFDROPS,
+	TOYTCP_MIB_OUTOFORDERDROPS,
+	TOYTCP_MIB_ACTIVEOPENS,
+	TOYTCP_MIB_PASSIVEOPENS,
+	TOYTCP_MIB_ESTABRESETS,
+	TOYTCP_MIB_TIMEOUTS,
+	TOYTCP_MIB_MAX
+};
+
+void toytcp_inc_stat(const struct net *net, enum toytcp_mib field);
+long toytcp_read_stat(const struct net *net, enum toytcp_mib field);
+extern const char *const toytcp_mib_names[TOYTCP_MIB_MAX];
+
+/* af_toytcp.c */
+extern struct proto toytcp_prot;
+struct sock *toytcp_sk_alloc(struct net *net, gfp_t gfp, int kern);
+void toytcp_set_state(struct sock *sk, int state);
+void toytcp_done(struct sock *sk);
+
 /* toytcp_csum.c */
 __sum16 toytcp_v4_checksum(const struct sk_buff *skb, unsigned int offset,
 			   __be32 saddr, __be32 daddr);
 bool toytcp_v4_checksum_ok(const struct sk_buff *skb, unsigned int offset,
 			   __be32 saddr, __be32 daddr);
 
-/* af_toytcp.c */
-extern int toytcp_family;
+/* toytcp_ipv4.c */
+int toytcp_ipv4_init(void);
+void toytcp_ipv4_exit(void);
+u32 toytcp_isn(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport);
+int toytcp_ip_xmit(struct sock *sk, struct sk_buff *skb);
+int toytcp_route_mtu(struct sock *sk);
+int toytcp_port_get(struct sock *sk, __be32 addr, u16 port);
+void toytcp_port_share(struct sock *child, struct sock *parent);
+void toytcp_port_put(struct sock *sk);
+int toytcp_hash_connect(struct sock *sk);
+void toytcp_hash_child(struct sock *sk);
+void toytcp_hash_listener(struct sock *sk);
+void toytcp_unhash(struct sock *sk);
+struct sock *toytcp_lookup(struct net *net, __be32 saddr, __be16 sport,
+			   __be32 daddr, __be16 dport);
+void toytcp_send_reset_reply(struct net *net, struct sk_buff *skb);
+void toytcp_walk_socks(struct net *net, bool (*fn)(struct sock *, void *), void *arg);
+
+/* toytcp_input.c */
+int toytcp_rcv_segment(struct sock *sk, struct sk_buff *skb);
+void toytcp_rcv_listen(struct sock *sk, struct sk_buff *skb);
+int toytcp_parse_options(const u8 *p, unsigned int len, struct toytcp_opts *opts);
+bool toytcp_seq_acceptable(u32 seq, u32 seg_len, u32 rcv_nxt, u32 rcv_wnd);
+
+/* toytcp_output.c */
+int toytcp_build_header(struct sk_buff *skb, struct sock *sk, u32 seq,
+			u32 ack, u8 flags, u16 window, u16 mss_opt);
+int toytcp_send_syn(struct sock *sk);
+int toytcp_send_ack(struct sock *sk);
+int toytcp_send_rst(struct sock *sk);
+void toytcp_push(struct sock *sk);
+void toytcp_retransmit(struct sock *sk);
+void toytcp_send_probe(struct sock *sk);
+u32 toytcp_select_window(struct sock *sk);
+void toytcp_maybe_window_update(struct sock *sk);
+void toytcp_init_xmit(struct sock *sk);
+
+/* toytcp_timer.c */
+void toytcp_init_timers(struct sock *sk);
+void toytcp_stop_timers(struct sock *sk);
+void toytcp_arm_retx(struct sock *sk);
+void toytcp_stop_retx(struct sock *sk);
+void toytcp_time_wait(struct sock *sk);
+void toytcp_arm_tw_timer(struct sock *sk, unsigned long timeout);
+void toytcp_rtt_sample(struct toytcp_sock *tp, u32 rtt_us);
+void toytcp_ack_advanced(struct sock *sk);
+void toytcp_release_cb(struct sock *sk);
+
+/* toytcp_data.c */
+int toytcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t len);
+int toytcp_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
+		   int flags);
+__poll_t toytcp_poll(struct file *file, struct socket *sock,
+		     poll_table *wait);
+void toytcp_write_space(struct sock *sk);
+void toytcp_free_acked(struct sock *sk);
+
+/* toytcp_sockopt.c */
+int toytcp_setsockopt(struct socket *sock, int level, int optname,
+		      sockptr_t optval, unsigned int optlen);
+int toytcp_getsockopt(struct socket *sock, int level, int optname,
+		      char __user *optval, int __user *optlen);
+
+/* toytcp_proc.c */
+int toytcp_proc_init(struct net *net);
+void toytcp_proc_exit(struct net *net);
 
 #endif /* _TOYTCP_H */

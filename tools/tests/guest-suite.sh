@@ -15,7 +15,27 @@ out=${TOYTCP_OUT:-/tmp}
 ok() { echo "ok - $kind: $1"; }
 fail() { echo "not ok - $kind: $1"; }
 check() { name=$1; shift; if "$@"; then ok "$name"; else fail "$name"; fi; }
-loaded() { [ -d /sys/module/toytcp ]; }
+# Sockets are freed an RCU grace period after their last reference, and
+# TIME_WAIT holds them 2*MSL: wait (bounded) for the table to empty, then
+# for rmmod to be allowed.
+drained() {
+	i=0
+	while [ $i -lt 150 ]; do
+		[ "$(grep -c '^ *[0-9]*:' /proc/net/toytcp 2>/dev/null)" = 0 ] && return 0
+		sleep 0.5
+		i=$((i + 1))
+	done
+	cat /proc/net/toytcp >&2
+	return 1
+}
+rmmod_wait() {
+	i=0
+	while ! rmmod toytcp 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -lt 40 ] || return 1
+		sleep 0.25
+	done
+}
 
 check "insmod toytcp.ko" insmod "$build/module/toytcp.ko"
 check "family parameter readable" test -r /sys/module/toytcp/parameters/family
@@ -50,11 +70,13 @@ for t in "$bin"/*_test; do
 done
 
 # Module life cycle: unload, load with another family, unload, load again.
-check "rmmod after the last socket closed" rmmod toytcp
+check "every socket gone within 2*MSL after the tests" drained
+check "rmmod after the last socket closed" rmmod_wait
 check "gone after rmmod" test ! -d /sys/module/toytcp
 check "load with family=27" insmod "$build/module/toytcp.ko" family=27
 check "family parameter is 27" test "$(cat /sys/module/toytcp/parameters/family 2>/dev/null)" = 27
-check "out-of-range family refused" sh -c "rmmod toytcp && ! insmod $build/module/toytcp.ko family=99 2>/dev/null"
+check "rmmod with family=27" rmmod_wait
+check "out-of-range family refused" sh -c "! insmod $build/module/toytcp.ko family=99 2>/dev/null"
 check "load again" insmod "$build/module/toytcp.ko"
-check "rmmod at the end" rmmod toytcp
+check "rmmod at the end" rmmod_wait
 true

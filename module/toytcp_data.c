@@ -1,0 +1,368 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * toytcp_data.c: the application's side of the byte stream: write
+ * (sendmsg), read (recvmsg) and poll. The seed's "송수신 단계".
+ *
+ * sendmsg copies the bytes into the send buffer (sk_write_queue, bounded
+ * by SO_SNDBUF) and lets toytcp_push() cut segments; the bytes stay until
+ * the peer acknowledges them. recvmsg copies from the receive buffer
+ * (sk_receive_queue, bounded by SO_RCVBUF), where the input path left
+ * the in-order data.
+ */
+#include <linux/poll.h>
+#include <linux/sched/signal.h>
+#include <linux/uio.h>
+#include <net/sock.h>
+
+#include "toytcp.h"
+
+/* Bytes per send-buffer chunk; segments are cut across chunks. */
+#define TOYTCP_CHUNK	(16 * 1024)
+
+static bool toytcp_wspace_ok(const struct sock *sk)
+{
+	return READ_ONCE(sk->sk_wmem_queued) < READ_ONCE(sk->sk_sndbuf);
+}
+
+/* As Linux TCP: writable again once a third of the send buffer is free. */
+static bool toytcp_writeable(const struct sock *sk)
+{
+	return READ_ONCE(sk->sk_wmem_queued) * 3 <= READ_ONCE(sk->sk_sndbuf) * 2;
+}
+
+void toytcp_write_space(struct sock *sk)
+{
+	struct socket_wq *wq;
+
+	if (!toytcp_writeable(sk))
+		return;
+	rcu_read_lock();
+	wq = rcu_dereference(sk->sk_wq);
+	if (skwq_has_sleeper(wq))
+		wake_up_interruptible_poll(&wq->wait, EPOLLOUT | EPOLLWRNORM |
+					   EPOLLWRBAND);
+	if (wq && wq->fasync_list && !(sk->sk_shutdown & SEND_SHUTDOWN))
+		sock_wake_async(wq, SOCK_WAKE_SPACE, POLL_OUT);
+	rcu_read_unlock();
+}
+
+/* Free the send-buffer chunks the peer has acknowledged entirely. */
+void toytcp_free_acked(struct sock *sk)
+{
+	struct toytcp_sock *tp = toytcp_sk(sk);
+	struct sk_buff *skb;
+	bool freed = false;
+
+	while ((skb = skb_peek(&sk->sk_write_queue)) &&
+	       toytcp_seq_before_eq(TOYTCP_SKB_CB(skb)->end_seq, tp->snd_una)) {
+		/* the last chunk may still grow: keep it while it has room */
+		if (skb_queue_is_last(&sk->sk_write_queue, skb) &&
+		    skb_tailroom(skb) && tp->snd_una == tp->write_seq &&
+		    TOYTCP_SKB_CB(skb)->end_seq == tp->write_seq)
+			break;
+		__skb_unlink(skb, &sk->sk_write_queue);
+		sk->sk_wmem_queued -= skb->truesize;
+		kfree_skb(skb);
+		freed = true;
+	}
+	if (freed)
+		sk->sk_write_space(sk);
+}
+
+static int toytcp_send_error(struct sock *sk, int flags, int err)
+{
+	if (err == -EPIPE)
+		err = sock_error(sk) ? : -EPIPE;
+	if (err == -EPIPE && !(flags & MSG_NOSIGNAL))
+		send_sig(SIGPIPE, current, 0);
+	return err;
+}
+
+/* Wait for the handshake to finish, as Linux's sk_stream_wait_connect(). */
+static int toytcp_wait_connect(struct sock *sk, long *timeo)
+{
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+	int err = 0;
+
+	add_wait_queue(sk_sleep(sk), &wait);
+	for (;;) {
+		if (sk->sk_err) {
+			err = sock_error(sk);
+			break;
+		}
+		if (!((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)))
+			break;
+		if (!*timeo) {
+			err = -EAGAIN;
+			break;
+		}
+		if (signal_pending(current)) {
+			err = sock_intr_errno(*timeo);
+			break;
+		}
+		sk_wait_event(sk, timeo, sk->sk_err ||
+			      !((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)),
+			      &wait);
+	}
+	remove_wait_queue(sk_sleep(sk), &wait);
+	if (!err && !((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT)))
+		err = -EPIPE;
+	return err;
+}
+
+static int toytcp_wait_memory(struct sock *sk, long *timeo)
+{
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+
+	if (!*timeo)
+		return -EAGAIN;
+	if (signal_pending(current))
+		return sock_intr_errno(*timeo);
+	set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+	add_wait_queue(sk_sleep(sk), &wait);
+	sk_wait_event(sk, timeo, sk->sk_err || sk->sk_shutdown & SEND_SHUTDOWN ||
+		      toytcp_wspace_ok(sk), &wait);
+	remove_wait_queue(sk_sleep(sk), &wait);
+	return 0;
+}
+
+/* The chunk to copy into: the last one if it has room, else a new one. */
+static struct sk_buff *toytcp_tail_chunk(struct sock *sk)
+{
+	struct toytcp_sock *tp = toytcp_sk(sk);
+	struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
+
+	if (skb && skb_tailroom(skb))
+		return skb;
+	skb = alloc_skb(TOYTCP_CHUNK, sk->sk_allocation);
+	if (!skb)
+		return NULL;
+	TOYTCP_SKB_CB(skb)->seq = tp->write_seq;
+	TOYTCP_SKB_CB(skb)->end_seq = tp->write_seq;
+	__skb_queue_tail(&sk->sk_write_queue, skb);
+	sk->sk_wmem_queued += skb->truesize;
+	return skb;
+}
+
+int toytcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
+{
+	struct sock *sk = sock->sk;
+	struct toytcp_sock *tp = toytcp_sk(sk);
+	int flags = msg->msg_flags;
+	size_t copied = 0;
+	long timeo;
+	int err = 0;
+
+	if (flags & MSG_OOB)
+		return -EOPNOTSUPP;
+	lock_sock(sk);
+	timeo = sock_sndtimeo(sk, flags & MSG_DONTWAIT);
+	if (!((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT))) {
+		err = toytcp_wait_connect(sk, &timeo);
+		if (err)
+			goto error;
+	}
+
+	while (copied < size) {
+		struct sk_buff *skb;
+		size_t n;
+
+		if (sk->sk_err || sk->sk_shutdown & SEND_SHUTDOWN) {
+			err = -EPIPE;
+			goto error;
+		}
+		if (!toytcp_wspace_ok(sk)) {
+			toytcp_push(sk);
+			err = toytcp_wait_memory(sk, &timeo);
+			if (err)
+				goto error;
+			continue;
+		}
+		skb = toytcp_tail_chunk(sk);
+		if (!skb) {
+			err = -ENOBUFS;
+			goto error;
+		}
+		n = min_t(size_t, size - copied, skb_tailroom(skb));
+		if (!copy_from_iter_full(skb_put(skb, n), n, &msg->msg_iter)) {
+			skb_trim(skb, skb->len - n);
+			err = -EFAULT;
+			goto error;
+		}
+		TOYTCP_SKB_CB(skb)->end_seq += n;
+		tp->write_seq += n;
+		copied += n;
+		if (!skb_tailroom(skb))
+			toytcp_push(sk);
+	}
+	toytcp_push(sk);
+	release_sock(sk);
+	return copied;
+
+error:
+	toytcp_push(sk);
+	release_sock(sk);
+	if (copied)
+		return copied;
+	return toytcp_send_error(sk, flags, err);
+}
+
+/* The queued skb holding stream byte @seq, or NULL. */
+static struct sk_buff *toytcp_find_rcv(struct sock *sk, u32 seq)
+{
+	struct sk_buff *skb;
+
+	skb_queue_walk(&sk->sk_receive_queue, skb) {
+		const struct toytcp_skb_cb *cb = TOYTCP_SKB_CB(skb);
+
+		if (toytcp_seq_in_window(seq, cb->seq, cb->seq + skb->len))
+			return skb;
+	}
+	return NULL;
+}
+
+/* Drop the received skbs read to the end. */
+static void toytcp_free_read(struct sock *sk)
+{
+	struct toytcp_sock *tp = toytcp_sk(sk);
+	struct sk_buff *skb;
+
+	while ((skb = skb_peek(&sk->sk_receive_queue)) &&
+	       toytcp_seq_before_eq(TOYTCP_SKB_CB(skb)->seq + skb->len,
+				    tp->copied_seq)) {
+		__skb_unlink(skb, &sk->sk_receive_queue);
+		kfree_skb(skb);
+	}
+}
+
+int toytcp_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
+		   int flags)
+{
+	struct sock *sk = sock->sk;
+	struct toytcp_sock *tp = toytcp_sk(sk);
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+	bool peek = flags & MSG_PEEK;
+	size_t copied = 0;
+	int target, err = 0;
+	long timeo;
+	u32 seq;
+
+	if (flags & MSG_OOB)
+		return -EINVAL;	/* no urgent data, as Linux without it */
+	lock_sock(sk);
+	if (sk->sk_state == TCP_LISTEN) {
+		err = -ENOTCONN;
+		goto out;
+	}
+	timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
+	target = sock_rcvlowat(sk, flags & MSG_WAITALL, len);
+	seq = tp->copied_seq;
+
+	add_wait_queue(sk_sleep(sk), &wait);
+	while (copied < len) {
+		struct sk_buff *skb = toytcp_find_rcv(sk, seq);
+
+		if (skb) {
+			u32 off = seq - TOYTCP_SKB_CB(skb)->seq;
+			size_t n = min_t(size_t, skb->len - off, len - copied);
+
+			if (skb_copy_datagram_msg(skb, off, msg, n)) {
+				err = -EFAULT;
+				break;
+			}
+			seq += n;
+			copied += n;
+			if (!peek) {
+				tp->copied_seq = seq;
+				toytcp_free_read(sk);
+			}
+			continue;
+		}
+		if (copied >= target)
+			break;
+		if (copied) {
+			if (!timeo || sk->sk_err || sk->sk_state == TCP_CLOSE ||
+			    sk->sk_shutdown & RCV_SHUTDOWN ||
+			    signal_pending(current))
+				break;
+		} else {
+			if (sock_flag(sk, SOCK_DONE))
+				break;
+			if (sk->sk_err) {
+				err = sock_error(sk);
+				break;
+			}
+			if (sk->sk_shutdown & RCV_SHUTDOWN)
+				break;
+			if (sk->sk_state == TCP_CLOSE) {
+				err = -ENOTCONN;	/* never connected */
+				break;
+			}
+			if (!timeo) {
+				err = -EAGAIN;
+				break;
+			}
+			if (signal_pending(current)) {
+				err = sock_intr_errno(timeo);
+				break;
+			}
+		}
+		/* The window may have opened while we read: tell the peer. */
+		toytcp_maybe_window_update(sk);
+		sk_wait_event(sk, &timeo, toytcp_find_rcv(sk, seq) || sk->sk_err ||
+			      sk->sk_shutdown & RCV_SHUTDOWN ||
+			      sk->sk_state == TCP_CLOSE, &wait);
+	}
+	remove_wait_queue(sk_sleep(sk), &wait);
+	if (copied && !peek)
+		toytcp_maybe_window_update(sk);
+out:
+	release_sock(sk);
+	return copied ? copied : err;
+}
+
+/* Poll bits as Linux TCP's tcp_poll(). */
+__poll_t toytcp_poll(struct file *file, struct socket *sock, poll_table *wait)
+{
+	struct sock *sk = sock->sk;
+	struct toytcp_sock *tp = toytcp_sk(sk);
+	int state = READ_ONCE(sk->sk_state);
+	u8 shutdown = READ_ONCE(sk->sk_shutdown);
+	__poll_t mask = 0;
+
+	sock_poll_wait(file, sock, wait);
+
+	if (state == TCP_LISTEN)
+		return READ_ONCE(tp->acceptq_len) ? EPOLLIN | EPOLLRDNORM : 0;
+
+	if (shutdown == SHUTDOWN_MASK || state == TCP_CLOSE)
+		mask |= EPOLLHUP;
+	if (shutdown & RCV_SHUTDOWN)
+		mask |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
+
+	if (state != TCP_SYN_SENT && state != TCP_SYN_RECV) {
+		if (READ_ONCE(tp->rcv_nxt) != READ_ONCE(tp->copied_seq) &&
+		    !skb_queue_empty_lockless(&sk->sk_receive_queue))
+			mask |= EPOLLIN | EPOLLRDNORM;
+		if (!(shutdown & SEND_SHUTDOWN)) {
+			if (toytcp_writeable(sk)) {
+				mask |= EPOLLOUT | EPOLLWRNORM;
+			} else {
+				set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+				/*
+				 * Pairs with the ACK path freeing space: either
+				 * it sees NOSPACE and wakes us, or we see the
+				 * space it freed.
+				 */
+				smp_mb__after_atomic();
+				if (toytcp_writeable(sk))
+					mask |= EPOLLOUT | EPOLLWRNORM;
+			}
+		} else {
+			mask |= EPOLLOUT | EPOLLWRNORM;
+		}
+	}
+	if (READ_ONCE(sk->sk_err) || !skb_queue_empty_lockless(&sk->sk_error_queue))
+		mask |= EPOLLERR;
+	return mask;
+}

@@ -1,0 +1,560 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * toytcp_input.c: SEGMENT ARRIVES (RFC 9293 §3.10.7), top-down.
+ *
+ * toytcp_rcv_listen() is the LISTEN state: a SYN makes a child control
+ * block in SYN_RECEIVED, which answers with SYN-ACK (the server's half of
+ * the seed's three-way handshake).
+ * toytcp_rcv_segment() is every other state: SYN_SENT first, then the
+ * RFC's checks in order: sequence number, RST, SYN, ACK, data, FIN.
+ *
+ * Both get a segment whose headers are already pulled: skb->data is the
+ * data, skb->len its length, TOYTCP_SKB_CB() the header fields; they
+ * consume the skb.
+ */
+#include <linux/ip.h>
+#include <linux/tcp.h>
+#include <asm/unaligned.h>
+#include <kunit/visibility.h>
+
+#include "toytcp.h"
+
+/**
+ * toytcp_parse_options() - read the options of a TCP header.
+ * @p: first option byte.
+ * @len: bytes of options (data offset * 4 - 20).
+ * @opts: filled in; fields of absent options are 0.
+ *
+ * Only MSS is used. Others are skipped by their length; a length that is
+ * under 2 or runs past the end makes the options malformed.
+ *
+ * Return: 0, or -EINVAL for malformed options.
+ */
+int toytcp_parse_options(const u8 *p, unsigned int len, struct toytcp_opts *opts)
+{
+	const u8 *end = p + len;
+
+	memset(opts, 0, sizeof(*opts));
+	while (p < end) {
+		u8 kind = p[0], olen;
+
+		if (kind == 0)		/* end of option list */
+			break;
+		if (kind == 1) {	/* no-operation */
+			p++;
+			continue;
+		}
+		if (end - p < 2)
+			return -EINVAL;
+		olen = p[1];
+		if (olen < 2 || olen > end - p)
+			return -EINVAL;
+		if (kind == 2) {	/* maximum segment size */
+			if (olen != 4)
+				return -EINVAL;
+			opts->mss = get_unaligned_be16(p + 2);
+		}
+		p += olen;
+	}
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(toytcp_parse_options);
+
+/* Options of a received segment, from the header left in front of skb->data. */
+static int toytcp_skb_options(const struct sk_buff *skb, struct toytcp_opts *opts)
+{
+	const struct tcphdr *th = tcp_hdr(skb);
+
+	return toytcp_parse_options((const u8 *)(th + 1),
+				    th->doff * 4 - sizeof(*th), opts);
+}
+
+/**
+ * toytcp_seq_acceptable() - the acceptability test of RFC 9293 §3.10.7.4.
+ * @seq: SEG.SEQ.
+ * @seg_len: SEG.LEN (data, plus one for SYN, plus one for FIN).
+ * @rcv_nxt: RCV.NXT.
+ * @rcv_wnd: RCV.WND.
+ *
+ * Return: true if some part of the segment falls in the receive window
+ * (for an empty segment: its sequence number does, or equals RCV.NXT when
+ * the window is zero).
+ */
+bool toytcp_seq_acceptable(u32 seq, u32 seg_len, u32 rcv_nxt, u32 rcv_wnd)
+{
+	u32 wnd_end = rcv_nxt + rcv_wnd;
+
+	if (!seg_len) {
+		if (!rcv_wnd)
+			return seq == rcv_nxt;
+		return toytcp_seq_in_window(seq, rcv_nxt, wnd_end);
+	}
+	if (!rcv_wnd)
+		return false;
+	return toytcp_seq_in_window(seq, rcv_nxt, wnd_end) ||
+	       toytcp_seq_in_window(seq + seg_len - 1, rcv_nxt, wnd_end);
+}
+EXPORT_SYMBOL_IF_KUNIT(toytcp_seq_acceptable);
+
+static u32 toytcp_rcv_wnd(const struct toytcp_sock *tp)
+{
+	s32 wnd = tp->rcv_wup + tp->rcv_wnd - tp->rcv_nxt;
+
+	return wnd > 0 ? wnd : 0;
+}
+
+static u16 toytcp_effective_mss(const struct toytcp_sock *tp)
+{
+	u16 mss = min(tp->peer_mss, tp->advmss);
+
+	return max_t(u16, mss, TOYTCP_MIN_MSS);
+}
+
+/* The peer's reset: ECONNREFUSED in SYN_SENT, ECONNRESET when synchronized. */
+static void toytcp_reset(struct sock *sk)
+{
+	switch (sk->sk_state) {
+	case TCP_SYN_SENT:
+		WRITE_ONCE(sk->sk_err, ECONNREFUSED);
+		break;
+	case TCP_CLOSE_WAIT:
+		WRITE_ONCE(sk->sk_err, EPIPE);
+		break;
+	case TCP_CLOSE:
+		return;
+	default:
+		WRITE_ONCE(sk->sk_err, ECONNRESET);
+		break;
+	}
+	if (sk->sk_state != TCP_SYN_RECV && sk->sk_state != TCP_SYN_SENT)
+		toytcp_inc_stat(sock_net(sk), TOYTCP_MIB_ESTABRESETS);
+	sk_error_report(sk);
+	toytcp_done(sk);
+}
+
+/* RFC 9293 §3.10.7.3: the answer to our SYN. */
+static void toytcp_rcv_syn_sent(struct sock *sk, struct sk_buff *skb)
+{
+	struct toytcp_sock *tp = toytcp_sk(sk);
+	const struct toytcp_skb_cb *cb = TOYTCP_SKB_CB(skb);
+	struct toytcp_opts opts;
+
+	/* first: an ACK must acknowledge our SYN and nothing more */
+	if (cb->flags & TOYTCP_ACK &&
+	    (toytcp_seq_before_eq(cb->ack_seq, tp->iss) ||
+	     toytcp_seq_after(cb->ack_seq, tp->snd_max))) {
+		if (!(cb->flags & TOYTCP_RST))
+			toytcp_send_reset_reply(sock_net(sk), skb);
+		return;
+	}
+	/* second: a reset with an acceptable ACK refuses the connection */
+	if (cb->flags & TOYTCP_RST) {
+		if (cb->flags & TOYTCP_ACK)
+			toytcp_reset(sk);
+		return;
+	}
+	/* fourth: SYN */
+	if (!(cb->flags & TOYTCP_SYN))
+		return;
+	if (toytcp_skb_options(skb, &opts)) {
+		toytcp_inc_stat(sock_net(sk), TOYTCP_MIB_INBADHDR);
+		return;
+	}
+	tp->irs = cb->seq;
+	tp->rcv_nxt = cb->seq + 1;
+	tp->copied_seq = tp->rcv_nxt;
+	tp->rcv_wup = tp->rcv_nxt;
+	tp->peer_mss = opts.mss ? : TOYTCP_DEFAULT_MSS;
+	tp->mss = toytcp_effective_mss(tp);
+	tp->snd_wnd = cb->window;
+	tp->snd_wl1 = cb->seq;
+	tp->snd_wl2 = cb->ack_seq;
+
+	if (cb->flags & TOYTCP_ACK) {
+		/* SYN-ACK: our SYN is acknowledged, the connection is open */
+		tp->snd_una = cb->ack_seq;
+		toytcp_ack_advanced(sk);
+		toytcp_set_state(sk, TCP_ESTABLISHED);
+		toytcp_send_ack(sk);
+		sk->sk_state_change(sk);
+		sk_wake_async(sk, SOCK_WAKE_IO, POLL_OUT);
+	} else {
+		/* simultaneous open: both sent SYN */
+		toytcp_set_state(sk, TCP_SYN_RECV);
+		toytcp_send_syn(sk);
+	}
+}
+
+/*
+ * SYN_RECV -> ESTABLISHED for a listener's child: from the SYN queue to
+ * the accept queue. False if the ACK must be dropped: the accept queue
+ * is full (the peer will send it again when our SYN-ACK is retransmitted)
+ * or the listener is gone (then the child is reset).
+ */
+static bool toytcp_child_established(struct sock *sk)
+{
+	struct toytcp_sock *tp = toytcp_sk(sk);
+	struct sock *parent = tp->parent;
+	struct toytcp_sock *lp = toytcp_sk(parent);
+	bool ok = false, gone = false;
+
+	spin_lock_bh(&lp->accept_lock);
+	if (!lp->listening || list_empty(&tp->q_node)) {
+		gone = true;
+	} else if (lp->acceptq_len <= READ_ONCE(parent->sk_max_ack_backlog)) {
+		list_move_tail(&tp->q_node, &lp->acceptq);
+		lp->synq_len--;
+		lp->acceptq_len++;
+		WRITE_ONCE(parent->sk_ack_backlog, lp->acceptq_len);
+		toytcp_set_state(sk, TCP_ESTABLISHED);
+		ok = true;
+	}
+	spin_unlock_bh(&lp->accept_lock);
+
+	if (gone) {
+		toytcp_send_rst(sk);
+		toytcp_done(sk);
+	} else if (ok) {
+		parent->sk_data_ready(parent);
+	} else {
+		toytcp_inc_stat(sock_net(sk), TOYTCP_MIB_LISTENDROPS);
+	}
+	return ok;
+}
+
+/*
+ * Fifth, the ACK field (RFC 9293 §3.10.7.4). Returns false when the
+ * segment is to be dropped here.
+ */
+static bool toytcp_rcv_ack(struct sock *sk, struct sk_buff *skb)
+{
+	struct toytcp_sock *tp = toytcp_sk(sk);
+	const struct toytcp_skb_cb *cb = TOYTCP_SKB_CB(skb);
+	u32 ack = cb->ack_seq;
+
+	if (sk->sk_state == TCP_SYN_RECV) {
+		if (!toytcp_seq_after(ack, tp->snd_una) ||
+		    toytcp_seq_after(ack, tp->snd_max)) {
+			toytcp_send_reset_reply(sock_net(sk), skb);
+			return false;
+		}
+		if (tp->parent) {
+			if (!toytcp_child_established(sk))
+				return false;
+		} else {
+			toytcp_set_state(sk, TCP_ESTABLISHED);
+			sk->sk_state_change(sk);
+		}
+		tp->snd_wnd = cb->window;
+		tp->snd_wl1 = cb->seq;
+		tp->snd_wl2 = ack;
+	}
+
+	if (toytcp_seq_after(ack, tp->snd_max)) {
+		/* acknowledges something not yet sent */
+		toytcp_send_ack(sk);
+		return false;
+	}
+	if (toytcp_seq_after(ack, tp->snd_una)) {
+		tp->bytes_acked += ack - tp->snd_una;
+		tp->snd_una = ack;
+		if (toytcp_seq_before(tp->snd_nxt, ack))
+			tp->snd_nxt = ack;
+		toytcp_free_acked(sk);
+		toytcp_ack_advanced(sk);
+	}
+	/* window update, if this segment is newer than the last one used */
+	if (toytcp_seq_before(tp->snd_wl1, cb->seq) ||
+	    (tp->snd_wl1 == cb->seq && toytcp_seq_before_eq(tp->snd_wl2, ack))) {
+		tp->snd_wnd = cb->window;
+		tp->snd_wl1 = cb->seq;
+		tp->snd_wl2 = ack;
+	}
+
+	/* our FIN is acknowledged when everything up to it and it is */
+	if (tp->fin_queued && tp->snd_una == tp->write_seq + 1) {
+		switch (sk->sk_state) {
+		case TCP_FIN_WAIT1:
+			toytcp_set_state(sk, TCP_FIN_WAIT2);
+			sk->sk_state_change(sk);
+			if (sock_flag(sk, SOCK_DEAD))
+				toytcp_arm_tw_timer(sk, 2UL * toytcp_msl * HZ);
+			break;
+		case TCP_CLOSING:
+			toytcp_time_wait(sk);
+			break;
+		case TCP_LAST_ACK:
+			toytcp_done(sk);
+			return false;
+		}
+	}
+	toytcp_push(sk);
+	return true;
+}
+
+/* Seventh, the data. Returns true if the skb was queued (and is not ours). */
+static bool toytcp_rcv_data(struct sock *sk, struct sk_buff *skb, bool *ack_now)
+{
+	struct toytcp_sock *tp = toytcp_sk(sk);
+	struct toytcp_skb_cb *cb = TOYTCP_SKB_CB(skb);
+	u32 seq = cb->seq, end = cb->seq + skb->len;
+	u32 wnd_end = tp->rcv_nxt + toytcp_rcv_wnd(tp);
+
+	if (!skb->len)
+		return false;
+	if (!((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 |
+				     TCPF_FIN_WAIT2)))
+		return false;	/* after the peer's FIN there is no more data */
+	*ack_now = true;
+	if (toytcp_seq_before_eq(end, tp->rcv_nxt))
+		return false;	/* all of it seen before: just ACK again */
+	if (toytcp_seq_after(seq, tp->rcv_nxt)) {
+		/* a hole before it: dropped, the duplicate ACK asks for the hole */
+		toytcp_inc_stat(sock_net(sk), TOYTCP_MIB_OUTOFORDERDROPS);
+		return false;
+	}
+	if (toytcp_seq_after(end, wnd_end)) {
+		/* trim what lies beyond the window (and the FIN with it) */
+		if (pskb_trim(skb, wnd_end - seq))
+			return false;
+		cb->flags &= ~TOYTCP_FIN;
+		end = wnd_end;
+	}
+	if (atomic_read(&sk->sk_rmem_alloc) + skb->truesize >
+	    READ_ONCE(sk->sk_rcvbuf) + skb->truesize / 2 &&
+	    !skb_queue_empty(&sk->sk_receive_queue)) {
+		toytcp_inc_stat(sock_net(sk), TOYTCP_MIB_RCVBUFDROPS);
+		return false;
+	}
+	tp->bytes_received += end - tp->rcv_nxt;
+	tp->rcv_nxt = end;
+	skb_set_owner_r(skb, sk);
+	__skb_queue_tail(&sk->sk_receive_queue, skb);
+	sk->sk_data_ready(sk);
+	return true;
+}
+
+/* Eighth, the FIN: the peer has no more to send (EOF for our reader). */
+static void toytcp_rcv_fin(struct sock *sk)
+{
+	struct toytcp_sock *tp = toytcp_sk(sk);
+
+	tp->rcv_nxt++;
+	sk->sk_shutdown |= RCV_SHUTDOWN;
+	sock_set_flag(sk, SOCK_DONE);
+
+	switch (sk->sk_state) {
+	case TCP_SYN_RECV:
+	case TCP_ESTABLISHED:
+		toytcp_set_state(sk, TCP_CLOSE_WAIT);
+		break;
+	case TCP_FIN_WAIT1:
+		/* our FIN not yet acknowledged: simultaneous close */
+		toytcp_set_state(sk, TCP_CLOSING);
+		break;
+	case TCP_FIN_WAIT2:
+		toytcp_time_wait(sk);
+		break;
+	}
+	if (!sock_flag(sk, SOCK_DEAD)) {
+		sk->sk_state_change(sk);
+		sk_wake_async(sk, SOCK_WAKE_WAITD, POLL_HUP);
+	}
+}
+
+/**
+ * toytcp_rcv_segment() - a segment for a socket that is not listening.
+ * @sk: the socket, locked (bh_lock_sock and not owned by the user, or
+ *      lock_sock from the backlog).
+ * @skb: the segment, headers pulled; consumed.
+ *
+ * Return: 0.
+ */
+int toytcp_rcv_segment(struct sock *sk, struct sk_buff *skb)
+{
+	struct toytcp_sock *tp = toytcp_sk(sk);
+	struct toytcp_skb_cb *cb = TOYTCP_SKB_CB(skb);
+	u32 seg_len = cb->end_seq - cb->seq;
+	bool ack_now = false, queued = false, fin;
+
+	tp->segs_in++;
+	switch (sk->sk_state) {
+	case TCP_CLOSE:
+		toytcp_send_reset_reply(sock_net(sk), skb);
+		goto drop;
+	case TCP_LISTEN:
+		goto drop;
+	case TCP_SYN_SENT:
+		toytcp_rcv_syn_sent(sk, skb);
+		goto drop;
+	}
+
+	/* The peer did not get our SYN-ACK and sends its SYN again. */
+	if (sk->sk_state == TCP_SYN_RECV && cb->flags & TOYTCP_SYN &&
+	    cb->seq == tp->irs && !(cb->flags & (TOYTCP_RST | TOYTCP_ACK))) {
+		toytcp_send_syn(sk);
+		goto drop;
+	}
+
+	/* first: is any of it inside our receive window? */
+	if (!toytcp_seq_acceptable(cb->seq, seg_len, tp->rcv_nxt,
+				   toytcp_rcv_wnd(tp))) {
+		toytcp_inc_stat(sock_net(sk), TOYTCP_MIB_INUNACCEPTABLE);
+		if (!(cb->flags & TOYTCP_RST))
+			toytcp_send_ack(sk);
+		if (sk->sk_state == TCP_TIME_WAIT && cb->flags & TOYTCP_FIN)
+			toytcp_time_wait(sk);	/* its FIN again: restart 2*MSL */
+		goto drop;
+	}
+
+	/* second: RST. Only an exact hit resets (RFC 5961 §3.2). */
+	if (cb->flags & TOYTCP_RST) {
+		if (cb->seq == tp->rcv_nxt)
+			toytcp_reset(sk);
+		else
+			toytcp_send_ack(sk);	/* challenge ACK */
+		goto drop;
+	}
+
+	/* fourth: a SYN in a synchronized state gets a challenge ACK (RFC 5961 §4) */
+	if (cb->flags & TOYTCP_SYN) {
+		toytcp_send_ack(sk);
+		goto drop;
+	}
+
+	/* fifth: without ACK, drop */
+	if (!(cb->flags & TOYTCP_ACK))
+		goto drop;
+	if (!toytcp_rcv_ack(sk, skb))
+		goto drop;
+
+	/* seventh: data; eighth: a FIN right after it */
+	fin = cb->flags & TOYTCP_FIN && cb->end_seq - 1 == cb->seq + skb->len;
+	queued = toytcp_rcv_data(sk, skb, &ack_now);
+	if (fin && cb->end_seq - 1 == tp->rcv_nxt &&
+	    sk->sk_state != TCP_CLOSE) {
+		toytcp_rcv_fin(sk);
+		ack_now = true;
+	}
+	if (ack_now && sk->sk_state != TCP_CLOSE)
+		toytcp_send_ack(sk);
+	if (queued)
+		return 0;
+drop:
+	kfree_skb(skb);
+	return 0;
+}
+
+/**
+ * toytcp_rcv_listen() - a segment for a listener (RFC 9293 §3.10.7.2).
+ * @sk: the listener; not locked (the queues have their own lock).
+ * @skb: the segment, headers pulled; consumed.
+ *
+ * A SYN, if the queues have room, makes a child in SYN_RECEIVED that
+ * answers with SYN-ACK; an ACK is answered with RST; the rest is dropped.
+ */
+void toytcp_rcv_listen(struct sock *sk, struct sk_buff *skb)
+{
+	struct toytcp_sock *lp = toytcp_sk(sk), *tp;
+	const struct toytcp_skb_cb *cb = TOYTCP_SKB_CB(skb);
+	const struct iphdr *iph = ip_hdr(skb);
+	struct net *net = sock_net(sk);
+	int backlog = READ_ONCE(sk->sk_max_ack_backlog);
+	struct toytcp_opts opts;
+	struct sock *child;
+	bool room, listening;
+	int mtu;
+
+	if (cb->flags & TOYTCP_RST)
+		goto drop;
+	if (cb->flags & TOYTCP_ACK) {
+		toytcp_send_reset_reply(net, skb);
+		goto drop;
+	}
+	if (!(cb->flags & TOYTCP_SYN))
+		goto drop;
+	if (toytcp_skb_options(skb, &opts)) {
+		toytcp_inc_stat(net, TOYTCP_MIB_INBADHDR);
+		goto drop;
+	}
+
+	/* reserve a place in the SYN queue */
+	spin_lock(&lp->accept_lock);
+	room = lp->listening && lp->synq_len < max(backlog, 1) &&
+	       lp->acceptq_len <= backlog;
+	if (room)
+		lp->synq_len++;
+	spin_unlock(&lp->accept_lock);
+	if (!room) {
+		toytcp_inc_stat(net, TOYTCP_MIB_LISTENDROPS);
+		goto drop;
+	}
+
+	child = toytcp_sk_alloc(net, GFP_ATOMIC, 0);
+	if (!child) {
+		spin_lock(&lp->accept_lock);
+		lp->synq_len--;
+		spin_unlock(&lp->accept_lock);
+		toytcp_inc_stat(net, TOYTCP_MIB_LISTENDROPS);
+		goto drop;
+	}
+	tp = toytcp_sk(child);
+	sock_hold(sk);
+	tp->parent = sk;
+	child->sk_rcv_saddr = iph->daddr;
+	child->sk_daddr = iph->saddr;
+	child->sk_dport = tcp_hdr(skb)->source;
+	child->sk_rcvbuf = READ_ONCE(sk->sk_rcvbuf);
+	child->sk_sndbuf = READ_ONCE(sk->sk_sndbuf);
+	child->sk_rcvtimeo = sk->sk_rcvtimeo;
+	child->sk_sndtimeo = sk->sk_sndtimeo;
+	child->sk_reuse = sk->sk_reuse;
+	child->sk_uid = sk->sk_uid;
+	child->sk_mark = sk->sk_mark;
+	child->sk_lingertime = sk->sk_lingertime;
+	if (sock_flag(sk, SOCK_LINGER))
+		sock_set_flag(child, SOCK_LINGER);
+	if (sock_flag(sk, SOCK_KEEPOPEN))
+		sock_set_flag(child, SOCK_KEEPOPEN);
+	tp->nodelay = lp->nodelay;
+	tp->user_mss = lp->user_mss;
+
+	bh_lock_sock(child);
+	toytcp_port_share(child, sk);
+	mtu = toytcp_route_mtu(child);
+	tp->advmss = mtu > 0 ? mtu - 40 : TOYTCP_DEFAULT_MSS;
+	if (tp->user_mss && tp->user_mss < tp->advmss)
+		tp->advmss = tp->user_mss;
+	tp->irs = cb->seq;
+	tp->rcv_nxt = cb->seq + 1;
+	tp->copied_seq = tp->rcv_nxt;
+	tp->rcv_wup = tp->rcv_nxt;
+	tp->peer_mss = opts.mss ? : TOYTCP_DEFAULT_MSS;
+	tp->mss = toytcp_effective_mss(tp);
+	tp->iss = toytcp_isn(child->sk_rcv_saddr, child->sk_daddr,
+			     htons(child->sk_num), child->sk_dport);
+	toytcp_init_xmit(child);
+	tp->snd_wnd = cb->window;
+	tp->snd_wl1 = cb->seq;
+	tp->snd_wl2 = tp->iss;
+	toytcp_set_state(child, TCP_SYN_RECV);
+	toytcp_hash_child(child);
+
+	spin_lock(&lp->accept_lock);
+	listening = lp->listening;
+	if (listening)
+		list_add_tail(&tp->q_node, &lp->synq);	/* takes the alloc reference */
+	spin_unlock(&lp->accept_lock);
+
+	if (listening) {
+		toytcp_inc_stat(net, TOYTCP_MIB_PASSIVEOPENS);
+		toytcp_send_syn(child);
+		bh_unlock_sock(child);
+	} else {
+		toytcp_done(child);
+		bh_unlock_sock(child);
+		sock_put(child);
+	}
+drop:
+	kfree_skb(skb);
+}

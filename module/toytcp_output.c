@@ -1,0 +1,336 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * toytcp_output.c: building and sending segments.
+ *
+ * The bytes the application wrote wait in sk_write_queue until they are
+ * acknowledged. A segment is cut from them when it is sent: at most one
+ * MSS, never beyond the peer's window (the seed's "데이터를 MSS 크기로
+ * 나누어" and "윈도우 제어"), with a fresh TCP header in front (sequence
+ * number of its first byte, ACK number = the next byte we expect).
+ * Retransmission cuts the same bytes again.
+ */
+#include <linux/tcp.h>
+#include <asm/unaligned.h>
+#include <linux/in.h>
+#include <kunit/visibility.h>
+
+#include "toytcp.h"
+
+/* The receive window we can offer now, before the never-shrink rule. */
+static u32 toytcp_free_window(const struct sock *sk)
+{
+	int space = READ_ONCE(sk->sk_rcvbuf) - atomic_read(&sk->sk_rmem_alloc);
+
+	if (space <= 0)
+		return 0;
+	/*
+	 * Half the free buffer: a segment costs its skb's truesize, more than
+	 * its data. No window scaling is negotiated, so at most 65535.
+	 */
+	return min_t(u32, space / 2, U16_MAX);
+}
+
+/* The window still open to the peer at our last advertisement. */
+static u32 toytcp_rcv_wnd_now(const struct toytcp_sock *tp)
+{
+	s32 wnd = tp->rcv_wup + tp->rcv_wnd - tp->rcv_nxt;
+
+	return wnd > 0 ? wnd : 0;
+}
+
+/**
+ * toytcp_select_window() - the window to put in the next segment.
+ * @sk: the socket, locked.
+ *
+ * The free receive buffer, but the right edge never moves left (RFC 9293
+ * §3.8.6.2.2 asks receivers not to shrink the window).
+ *
+ * Return: the window, and records it as advertised.
+ */
+u32 toytcp_select_window(struct sock *sk)
+{
+	struct toytcp_sock *tp = toytcp_sk(sk);
+	u32 wnd = toytcp_free_window(sk);
+	u32 cur = toytcp_rcv_wnd_now(tp);
+
+	if (wnd < cur)
+		wnd = cur;
+	tp->rcv_wnd = wnd;
+	tp->rcv_wup = tp->rcv_nxt;
+	return wnd;
+}
+
+/**
+ * toytcp_build_header() - put a TCP header in front of @skb's data.
+ * @skb: holds the data (possibly none), with headroom for the headers.
+ * @sk: the socket: ports come from it.
+ * @seq: sequence number.
+ * @ack: acknowledgment number (used if @flags has TOYTCP_ACK).
+ * @flags: TOYTCP_* control bits.
+ * @window: window field.
+ * @mss_opt: if not 0, an MSS option with this value (SYN segments only).
+ *
+ * The checksum is left zero; toytcp_transmit() fills it in.
+ *
+ * Return: the header length.
+ */
+int toytcp_build_header(struct sk_buff *skb, struct sock *sk, u32 seq,
+			u32 ack, u8 flags, u16 window, u16 mss_opt)
+{
+	unsigned int len = sizeof(struct tcphdr) + (mss_opt ? 4 : 0);
+	struct tcphdr *th = skb_push(skb, len);
+	u8 *opt = (u8 *)(th + 1);
+
+	skb_reset_transport_header(skb);
+	memset(th, 0, sizeof(*th));
+	th->source = htons(sk->sk_num);
+	th->dest = sk->sk_dport;
+	th->seq = htonl(seq);
+	th->ack_seq = htonl(flags & TOYTCP_ACK ? ack : 0);
+	th->doff = len / 4;
+	((u8 *)th)[13] = flags;
+	th->window = htons(window);
+	if (mss_opt) {
+		/* RFC 9293 §3.2: kind 2, length 4, the MSS in network order */
+		opt[0] = 2;
+		opt[1] = 4;
+		put_unaligned_be16(mss_opt, opt + 2);
+	}
+	return len;
+}
+EXPORT_SYMBOL_IF_KUNIT(toytcp_build_header);
+
+static struct sk_buff *toytcp_alloc_segment(struct sock *sk, unsigned int datalen)
+{
+	struct sk_buff *skb = alloc_skb(TOYTCP_HEADROOM + datalen, GFP_ATOMIC);
+
+	if (!skb)
+		return NULL;
+	skb_reserve(skb, TOYTCP_HEADROOM);
+	return skb;
+}
+
+/* Checksum, count and send one finished segment; consumes @skb. */
+static int toytcp_transmit(struct sock *sk, struct sk_buff *skb)
+{
+	struct toytcp_sock *tp = toytcp_sk(sk);
+	struct tcphdr *th = tcp_hdr(skb);
+
+	th->check = 0;
+	th->check = toytcp_v4_checksum(skb, 0, sk->sk_rcv_saddr, sk->sk_daddr);
+	tp->segs_out++;
+	/* owned by the socket until the device is done with it */
+	skb_set_owner_w(skb, sk);
+	return tp->xmit(sk, skb);
+}
+
+/* A segment with no data: SYN, SYN-ACK, ACK, FIN, RST. */
+static int toytcp_send_ctl(struct sock *sk, u32 seq, u8 flags, u16 mss_opt)
+{
+	struct toytcp_sock *tp = toytcp_sk(sk);
+	struct sk_buff *skb = toytcp_alloc_segment(sk, 0);
+	u32 wnd;
+
+	if (!skb)
+		return -ENOBUFS;
+	wnd = flags & TOYTCP_RST ? 0 : toytcp_select_window(sk);
+	toytcp_build_header(skb, sk, seq, tp->rcv_nxt, flags, wnd, mss_opt);
+	return toytcp_transmit(sk, skb);
+}
+
+/* Sequence variables of a new connection, from its ISS. */
+void toytcp_init_xmit(struct sock *sk)
+{
+	struct toytcp_sock *tp = toytcp_sk(sk);
+
+	tp->snd_una = tp->iss;
+	tp->snd_nxt = tp->iss;
+	tp->snd_max = tp->iss;
+	tp->write_seq = tp->iss + 1;	/* the SYN takes one sequence number */
+	tp->fin_queued = 0;
+	tp->retransmits = 0;
+	tp->rtt_start = 0;
+}
+
+/**
+ * toytcp_send_syn() - send (or send again) our SYN: a SYN in SYN_SENT, a
+ * SYN-ACK in SYN_RECV. It carries the MSS option and occupies sequence
+ * number ISS.
+ * @sk: the socket, locked.
+ *
+ * Return: 0 or a negative errno from the output path.
+ */
+int toytcp_send_syn(struct sock *sk)
+{
+	struct toytcp_sock *tp = toytcp_sk(sk);
+	u8 flags = TOYTCP_SYN;
+	int err;
+
+	if (sk->sk_state == TCP_SYN_RECV)
+		flags |= TOYTCP_ACK;
+	if (!tp->retransmits && !tp->rtt_start) {
+		tp->rtt_seq = tp->iss + 1;
+		tp->rtt_start = jiffies ? : 1;
+	}
+	err = toytcp_send_ctl(sk, tp->iss, flags, tp->advmss);
+	tp->snd_nxt = tp->iss + 1;
+	if (toytcp_seq_after(tp->snd_nxt, tp->snd_max))
+		tp->snd_max = tp->snd_nxt;
+	toytcp_arm_retx(sk);
+	return err;
+}
+
+/* An ACK now: sequence number snd_nxt, ACK number rcv_nxt, our window. */
+int toytcp_send_ack(struct sock *sk)
+{
+	return toytcp_send_ctl(sk, toytcp_sk(sk)->snd_nxt, TOYTCP_ACK, 0);
+}
+
+/* Abort: RST|ACK at snd_nxt (as Linux's active reset). */
+int toytcp_send_rst(struct sock *sk)
+{
+	toytcp_inc_stat(sock_net(sk), TOYTCP_MIB_OUTRSTS);
+	return toytcp_send_ctl(sk, toytcp_sk(sk)->snd_nxt,
+			       TOYTCP_RST | TOYTCP_ACK, 0);
+}
+
+/* Copy queued bytes [seq, seq + len) of the stream into @to. */
+static void toytcp_copy_from_queue(struct sock *sk, u32 seq, u8 *to,
+				   unsigned int len)
+{
+	struct sk_buff *skb;
+
+	skb_queue_walk(&sk->sk_write_queue, skb) {
+		const struct toytcp_skb_cb *cb = TOYTCP_SKB_CB(skb);
+		unsigned int off, n;
+
+		if (!len)
+			break;
+		if (toytcp_seq_before_eq(cb->end_seq, seq))
+			continue;
+		off = seq - cb->seq;
+		n = min(len, skb->len - off);
+		skb_copy_bits(skb, off, to, n);
+		to += n;
+		seq += n;
+		len -= n;
+	}
+	WARN_ON_ONCE(len);
+}
+
+/* Send bytes [seq, seq + len) of the stream, with FIN after them if @fin. */
+static int toytcp_send_data(struct sock *sk, u32 seq, unsigned int len, bool fin)
+{
+	struct toytcp_sock *tp = toytcp_sk(sk);
+	u8 flags = TOYTCP_ACK;
+	struct sk_buff *skb;
+	u32 end = seq + len;
+
+	skb = toytcp_alloc_segment(sk, len);
+	if (!skb)
+		return -ENOBUFS;
+	toytcp_copy_from_queue(sk, seq, skb_put(skb, len), len);
+	if (len && end == tp->write_seq)
+		flags |= TOYTCP_PSH;	/* the last byte written so far */
+	if (fin)
+		flags |= TOYTCP_FIN;
+	toytcp_build_header(skb, sk, seq, tp->rcv_nxt, flags,
+			    toytcp_select_window(sk), 0);
+	if (fin)
+		end++;
+	if (toytcp_seq_before(seq, tp->snd_max)) {
+		tp->total_retrans++;
+		toytcp_inc_stat(sock_net(sk), TOYTCP_MIB_RETRANSSEGS);
+	} else if (!tp->rtt_start) {
+		/* time this segment (Karn: never a retransmitted one) */
+		tp->rtt_seq = end;
+		tp->rtt_start = jiffies ? : 1;
+	}
+	tp->snd_nxt = end;
+	if (toytcp_seq_after(end, tp->snd_max))
+		tp->snd_max = end;
+	return toytcp_transmit(sk, skb);
+}
+
+/**
+ * toytcp_push() - send what the window allows of the queued data, then
+ * our FIN once all data is out.
+ * @sk: the socket, locked, in a state that may send data.
+ */
+void toytcp_push(struct sock *sk)
+{
+	struct toytcp_sock *tp = toytcp_sk(sk);
+
+	if (!((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT |
+				     TCPF_FIN_WAIT1 | TCPF_CLOSING |
+				     TCPF_LAST_ACK)))
+		return;
+
+	while (toytcp_seq_before(tp->snd_nxt, tp->write_seq)) {
+		u32 wnd_end = tp->snd_una + tp->snd_wnd;
+		u32 len = tp->write_seq - tp->snd_nxt;
+		bool fin;
+
+		if (!toytcp_seq_before(tp->snd_nxt, wnd_end))
+			break;	/* the peer's window is full */
+		len = min3(len, (u32)tp->mss, wnd_end - tp->snd_nxt);
+		fin = tp->fin_queued && tp->snd_nxt + len == tp->write_seq;
+		if (toytcp_send_data(sk, tp->snd_nxt, len, fin))
+			break;
+	}
+	/* A FIN alone: all data sent, FIN not yet (or to be sent again). */
+	if (tp->fin_queued && tp->snd_nxt == tp->write_seq)
+		toytcp_send_data(sk, tp->snd_nxt, 0, true);
+	toytcp_arm_retx(sk);
+}
+
+/**
+ * toytcp_retransmit() - the retransmission timer fired with data or a FIN
+ * unacknowledged: go back to snd_una and send again from there.
+ * @sk: the socket, locked.
+ */
+void toytcp_retransmit(struct sock *sk)
+{
+	struct toytcp_sock *tp = toytcp_sk(sk);
+
+	if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) {
+		toytcp_send_syn(sk);
+		return;
+	}
+	tp->snd_nxt = tp->snd_una;
+	toytcp_push(sk);
+}
+
+/**
+ * toytcp_send_probe() - the peer's window is zero and data waits: send
+ * one byte beyond the window, so the peer answers with its window.
+ * @sk: the socket, locked.
+ */
+void toytcp_send_probe(struct sock *sk)
+{
+	struct toytcp_sock *tp = toytcp_sk(sk);
+
+	if (toytcp_seq_before(tp->snd_nxt, tp->write_seq))
+		toytcp_send_data(sk, tp->snd_nxt, 1, tp->fin_queued &&
+				 tp->snd_nxt + 1 == tp->write_seq);
+	toytcp_arm_retx(sk);
+}
+
+/**
+ * toytcp_maybe_window_update() - after the application read: tell the
+ * peer if the window opened by at least min(MSS, half the buffer).
+ * @sk: the socket, locked.
+ */
+void toytcp_maybe_window_update(struct sock *sk)
+{
+	struct toytcp_sock *tp = toytcp_sk(sk);
+	u32 now = toytcp_rcv_wnd_now(tp);
+	u32 could = toytcp_free_window(sk);
+	u32 step = min_t(u32, tp->mss, READ_ONCE(sk->sk_rcvbuf) / 2);
+
+	if (!((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 |
+				     TCPF_FIN_WAIT2)))
+		return;
+	if (could > now && could - now >= step)
+		toytcp_send_ack(sk);
+}
