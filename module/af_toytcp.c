@@ -24,6 +24,7 @@
 #include <net/route.h>
 #include <net/ip.h>
 #include <uapi/linux/toytcp.h>
+#include <kunit/visibility.h>
 
 #include "toytcp.h"
 
@@ -116,12 +117,14 @@ struct sock *toytcp_sk_alloc(struct net *net, gfp_t gfp, int kern)
 	pr_debug("toytcp: control block %p created\n", sk);
 	return sk;
 }
+EXPORT_SYMBOL_IF_KUNIT(toytcp_sk_alloc);
 
 void toytcp_set_state(struct sock *sk, int state)
 {
 	pr_debug("toytcp: %p state %d -> %d\n", sk, sk->sk_state, state);
 	WRITE_ONCE(sk->sk_state, state);
 }
+EXPORT_SYMBOL_IF_KUNIT(toytcp_set_state);
 
 /*
  * Take a listener's child out of the listener's queue. The queue's
@@ -173,6 +176,7 @@ void toytcp_done(struct sock *sk)
 	if (!sock_flag(sk, SOCK_DEAD))
 		sk->sk_state_change(sk);
 }
+EXPORT_SYMBOL_IF_KUNIT(toytcp_done);
 
 static inline struct toytcp_sock *toytcp_sock_tp(struct socket *sock)
 {
@@ -525,8 +529,13 @@ static int toytcp_getname(struct socket *sock, struct sockaddr *uaddr, int peer)
 	return sizeof(*sin);
 }
 
-/* Queue our FIN after the data: ESTABLISHED -> FIN_WAIT_1, CLOSE_WAIT -> LAST_ACK. */
-static void toytcp_send_fin(struct sock *sk)
+/**
+ * toytcp_send_fin() - the application is done writing: FIN after the data.
+ * @sk: the socket, locked.
+ *
+ * ESTABLISHED -> FIN_WAIT_1, CLOSE_WAIT -> LAST_ACK; other states: nothing.
+ */
+void toytcp_send_fin(struct sock *sk)
 {
 	struct toytcp_sock *tp = toytcp_sk(sk);
 
@@ -544,6 +553,7 @@ static void toytcp_send_fin(struct sock *sk)
 	tp->fin_queued = 1;
 	toytcp_push(sk);
 }
+EXPORT_SYMBOL_IF_KUNIT(toytcp_send_fin);
 
 static int toytcp_shutdown(struct socket *sock, int how)
 {
@@ -638,6 +648,9 @@ static void toytcp_close(struct sock *sk, long timeout)
 		}
 		break;
 	}
+	/* Closed for good: the port is free again for either stack, now. */
+	if (sk->sk_state == TCP_CLOSE)
+		toytcp_port_put_sync(sk);
 	sock_orphan(sk);
 	/* An orphan in FIN_WAIT_2 waits for the peer's FIN only so long. */
 	if (sk->sk_state == TCP_FIN_WAIT2)

@@ -289,6 +289,7 @@ extern struct proto toytcp_prot;
 struct sock *toytcp_sk_alloc(struct net *net, gfp_t gfp, int kern);
 void toytcp_set_state(struct sock *sk, int state);
 void toytcp_done(struct sock *sk);
+void toytcp_send_fin(struct sock *sk);
 
 /* toytcp_csum.c */
 __sum16 toytcp_v4_checksum(const struct sk_buff *skb, unsigned int offset,
@@ -305,6 +306,8 @@ int toytcp_route_mtu(struct sock *sk);
 int toytcp_port_get(struct sock *sk, __be32 addr, u16 port);
 void toytcp_port_share(struct sock *child, struct sock *parent);
 void toytcp_port_put(struct sock *sk);
+void toytcp_port_put_sync(struct sock *sk);
+struct sock *toytcp_tw_takeover(struct sock *sk);
 int toytcp_hash_connect(struct sock *sk);
 void toytcp_hash_child(struct sock *sk);
 void toytcp_hash_listener(struct sock *sk);
@@ -326,6 +329,7 @@ int toytcp_build_header(struct sk_buff *skb, struct sock *sk, u32 seq,
 int toytcp_send_syn(struct sock *sk);
 int toytcp_send_ack(struct sock *sk);
 int toytcp_send_rst(struct sock *sk);
+void toytcp_send_reset_to(struct sock *sk, const struct sk_buff *in);
 void toytcp_push(struct sock *sk);
 void toytcp_retransmit(struct sock *sk);
 void toytcp_send_probe(struct sock *sk);

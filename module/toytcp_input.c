@@ -143,8 +143,7 @@ static void toytcp_rcv_syn_sent(struct sock *sk, struct sk_buff *skb)
 	if (cb->flags & TOYTCP_ACK &&
 	    (toytcp_seq_before_eq(cb->ack_seq, tp->iss) ||
 	     toytcp_seq_after(cb->ack_seq, tp->snd_max))) {
-		if (!(cb->flags & TOYTCP_RST))
-			toytcp_send_reset_reply(sock_net(sk), skb);
+		toytcp_send_reset_to(sk, skb);
 		return;
 	}
 	/* second: a reset with an acceptable ACK refuses the connection */
@@ -235,7 +234,7 @@ static bool toytcp_rcv_ack(struct sock *sk, struct sk_buff *skb)
 	if (sk->sk_state == TCP_SYN_RECV) {
 		if (!toytcp_seq_after(ack, tp->snd_una) ||
 		    toytcp_seq_after(ack, tp->snd_max)) {
-			toytcp_send_reset_reply(sock_net(sk), skb);
+			toytcp_send_reset_to(sk, skb);
 			return false;
 		}
 		if (tp->parent) {
@@ -340,6 +339,7 @@ static void toytcp_rcv_fin(struct sock *sk)
 	struct toytcp_sock *tp = toytcp_sk(sk);
 
 	tp->rcv_nxt++;
+	toytcp_send_ack(sk);	/* before TIME_WAIT may hand the tuple over */
 	sk->sk_shutdown |= RCV_SHUTDOWN;
 	sock_set_flag(sk, SOCK_DONE);
 
@@ -433,8 +433,10 @@ int toytcp_rcv_segment(struct sock *sk, struct sk_buff *skb)
 	queued = toytcp_rcv_data(sk, skb, &ack_now);
 	if (fin && cb->end_seq - 1 == tp->rcv_nxt &&
 	    sk->sk_state != TCP_CLOSE) {
-		toytcp_rcv_fin(sk);
-		ack_now = true;
+		toytcp_rcv_fin(sk);	/* ACKs the FIN, and the data with it */
+		ack_now = false;
+	} else if (fin && toytcp_seq_after(cb->end_seq - 1, tp->rcv_nxt)) {
+		ack_now = true;		/* a FIN beyond a hole: ask for the hole */
 	}
 	if (ack_now && sk->sk_state != TCP_CLOSE)
 		toytcp_send_ack(sk);
@@ -444,6 +446,7 @@ drop:
 	kfree_skb(skb);
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(toytcp_rcv_segment);
 
 /**
  * toytcp_rcv_listen() - a segment for a listener (RFC 9293 §3.10.7.2).

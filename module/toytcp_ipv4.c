@@ -316,6 +316,25 @@ void toytcp_port_share(struct sock *child, struct sock *parent)
 	spin_unlock_bh(&toytcp_table_lock);
 }
 
+/* Drop @sk's hold on its port; returns the port if that was the last. */
+static struct toytcp_port *toytcp_port_drop(struct sock *sk)
+{
+	struct toytcp_sock *tp = toytcp_sk(sk);
+	struct toytcp_port *p = tp->port;
+
+	if (!p)
+		return NULL;
+	spin_lock_bh(&toytcp_table_lock);
+	__sk_del_bind_node(sk);
+	tp->port = NULL;
+	if (refcount_dec_and_test(&p->ref))
+		hlist_del(&p->node);
+	else
+		p = NULL;
+	spin_unlock_bh(&toytcp_table_lock);
+	return p;
+}
+
 /**
  * toytcp_port_put() - let go of the port @sk holds, if any.
  * @sk: the socket.
@@ -324,19 +343,26 @@ void toytcp_port_share(struct sock *child, struct sock *parent)
  */
 void toytcp_port_put(struct sock *sk)
 {
-	struct toytcp_sock *tp = toytcp_sk(sk);
-	struct toytcp_port *p = tp->port;
+	struct toytcp_port *p = toytcp_port_drop(sk);
 
-	if (!p)
-		return;
-	spin_lock_bh(&toytcp_table_lock);
-	__sk_del_bind_node(sk);
-	tp->port = NULL;
-	if (refcount_dec_and_test(&p->ref)) {
-		hlist_del(&p->node);
+	if (p)
 		queue_work(toytcp_wq, &p->release_work);
-	}
-	spin_unlock_bh(&toytcp_table_lock);
+}
+
+/**
+ * toytcp_port_put_sync() - let go of the port now, so that another bind()
+ * from either stack, right after close(), finds it free (as Linux does).
+ * @sk: the socket.
+ *
+ * Context: process context; may sleep.
+ */
+void toytcp_port_put_sync(struct sock *sk)
+{
+	struct toytcp_port *p = toytcp_port_drop(sk);
+
+	might_sleep();
+	if (p)
+		toytcp_port_release_work(&p->release_work);
 }
 
 /* ---- connection and listener tables ---- */
@@ -405,6 +431,67 @@ void toytcp_hash_listener(struct sock *sk)
 	spin_lock_bh(&toytcp_table_lock);
 	sk_add_node_rcu(sk, &toytcp_lhash[h]);
 	spin_unlock_bh(&toytcp_table_lock);
+}
+
+/**
+ * toytcp_tw_takeover() - a socket the application still holds enters
+ * TIME_WAIT: a new, orphan control block takes its place in the tables
+ * and waits out 2*MSL, and the application's socket goes to CLOSED at
+ * once (as Linux's time-wait sockets do: getpeername() gives ENOTCONN,
+ * bind() works again).
+ * @sk: the socket, locked.
+ *
+ * Return: the TIME_WAIT socket, or NULL if none could be allocated.
+ */
+struct sock *toytcp_tw_takeover(struct sock *sk)
+{
+	struct toytcp_sock *tp = toytcp_sk(sk), *twp;
+	struct sock *tw;
+
+	if (!tp->port || !sk_hashed(sk))
+		return NULL;
+	tw = toytcp_sk_alloc(sock_net(sk), GFP_ATOMIC, 0);
+	if (!tw)
+		return NULL;
+	twp = toytcp_sk(tw);
+	tw->sk_rcv_saddr = sk->sk_rcv_saddr;
+	tw->sk_daddr = sk->sk_daddr;
+	tw->sk_dport = sk->sk_dport;
+	tw->sk_bound_dev_if = sk->sk_bound_dev_if;
+	tw->sk_uid = sk->sk_uid;
+	tw->sk_mark = sk->sk_mark;
+	twp->iss = tp->iss;
+	twp->snd_una = tp->snd_una;
+	twp->snd_nxt = tp->snd_nxt;
+	twp->snd_max = tp->snd_max;
+	twp->snd_wnd = tp->snd_wnd;
+	twp->write_seq = tp->write_seq;
+	twp->fin_queued = tp->fin_queued;
+	twp->irs = tp->irs;
+	twp->rcv_nxt = tp->rcv_nxt;
+	twp->rcv_wnd = tp->rcv_wnd;
+	twp->rcv_wup = tp->rcv_wup;
+	twp->copied_seq = tp->rcv_nxt;
+	twp->mss = tp->mss;
+	twp->peer_mss = tp->peer_mss;
+	twp->advmss = tp->advmss;
+	sock_set_flag(tw, SOCK_DEAD);
+	tw->sk_shutdown = SHUTDOWN_MASK;
+	tw->sk_state = TCP_TIME_WAIT;
+
+	spin_lock_bh(&toytcp_table_lock);
+	refcount_inc(&tp->port->ref);
+	toytcp_port_attach(tw, tp->port);
+	/* one step, so a lookup finds one of the two, never neither */
+	sock_hold(tw);
+	hlist_replace_rcu(&sk->sk_node, &tw->sk_node);
+	sk_node_init(&sk->sk_node);
+	__sock_put(sk);
+	spin_unlock_bh(&toytcp_table_lock);
+
+	toytcp_arm_tw_timer(tw, 2UL * READ_ONCE(toytcp_msl) * HZ);
+	sock_put(tw);	/* the table and the timer hold it now */
+	return tw;
 }
 
 /* Out of the connection or listener table (drops the table's reference). */

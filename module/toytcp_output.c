@@ -119,8 +119,6 @@ static int toytcp_transmit(struct sock *sk, struct sk_buff *skb)
 	th->check = 0;
 	th->check = toytcp_v4_checksum(skb, 0, sk->sk_rcv_saddr, sk->sk_daddr);
 	tp->segs_out++;
-	/* owned by the socket until the device is done with it */
-	skb_set_owner_w(skb, sk);
 	return tp->xmit(sk, skb);
 }
 
@@ -151,6 +149,7 @@ void toytcp_init_xmit(struct sock *sk)
 	tp->retransmits = 0;
 	tp->rtt_start = 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(toytcp_init_xmit);
 
 /**
  * toytcp_send_syn() - send (or send again) our SYN: a SYN in SYN_SENT, a
@@ -179,6 +178,7 @@ int toytcp_send_syn(struct sock *sk)
 	toytcp_arm_retx(sk);
 	return err;
 }
+EXPORT_SYMBOL_IF_KUNIT(toytcp_send_syn);
 
 /* An ACK now: sequence number snd_nxt, ACK number rcv_nxt, our window. */
 int toytcp_send_ack(struct sock *sk)
@@ -192,6 +192,23 @@ int toytcp_send_rst(struct sock *sk)
 	toytcp_inc_stat(sock_net(sk), TOYTCP_MIB_OUTRSTS);
 	return toytcp_send_ctl(sk, toytcp_sk(sk)->snd_nxt,
 			       TOYTCP_RST | TOYTCP_ACK, 0);
+}
+
+/**
+ * toytcp_send_reset_to() - answer an unacceptable segment of @sk's
+ * connection with RST, as RFC 9293 §3.10.7 says for a bad ACK in SYN_SENT
+ * or SYN_RECEIVED: <SEQ=SEG.ACK><CTL=RST>.
+ * @sk: the socket the segment was for, locked.
+ * @in: the segment; not consumed.
+ */
+void toytcp_send_reset_to(struct sock *sk, const struct sk_buff *in)
+{
+	const struct toytcp_skb_cb *cb = TOYTCP_SKB_CB(in);
+
+	if (cb->flags & TOYTCP_RST)
+		return;
+	toytcp_inc_stat(sock_net(sk), TOYTCP_MIB_OUTRSTS);
+	toytcp_send_ctl(sk, cb->ack_seq, TOYTCP_RST, 0);
 }
 
 /* Copy queued bytes [seq, seq + len) of the stream into @to. */
@@ -283,6 +300,7 @@ void toytcp_push(struct sock *sk)
 		toytcp_send_data(sk, tp->snd_nxt, 0, true);
 	toytcp_arm_retx(sk);
 }
+EXPORT_SYMBOL_IF_KUNIT(toytcp_push);
 
 /**
  * toytcp_retransmit() - the retransmission timer fired with data or a FIN

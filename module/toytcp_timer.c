@@ -224,6 +224,11 @@ void toytcp_arm_tw_timer(struct sock *sk, unsigned long timeout)
  */
 void toytcp_time_wait(struct sock *sk)
 {
+	/* the application still holds it: an orphan stands in for it */
+	if (!sock_flag(sk, SOCK_DEAD) && toytcp_tw_takeover(sk)) {
+		toytcp_done(sk);
+		return;
+	}
 	toytcp_set_state(sk, TCP_TIME_WAIT);
 	toytcp_stop_retx(sk);
 	toytcp_arm_tw_timer(sk, 2UL * READ_ONCE(toytcp_msl) * HZ);

@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The state-machine harness (see toytcp_harness.h).
+ */
+#include <linux/tcp.h>
+#include <linux/ip.h>
+#include <net/net_namespace.h>
+
+#include "toytcp_harness.h"
+
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+
+/* The conn of the running test: KUnit runs one case at a time. */
+static struct th_conn *th_current;
+
+/* Capture instead of transmit. */
+static int th_capture(struct sock *sk, struct sk_buff *skb)
+{
+	struct th_conn *t = th_current;
+
+	if (!t || t->sk != sk) {
+		kfree_skb(skb);
+		return -EINVAL;
+	}
+	skb_queue_tail(&t->sent, skb);
+	return 0;
+}
+
+/* Suite .exit: free the test's conn. */
+void th_exit(struct kunit *test)
+{
+	struct th_conn *t = test->priv;
+	struct sock *sk;
+
+	if (!t)
+		return;
+	sk = t->sk;
+	lock_sock(sk);
+	if (sk->sk_state != TCP_CLOSE)
+		toytcp_done(sk);
+	release_sock(sk);
+	sock_put(sk);
+	skb_queue_purge(&t->sent);
+	th_current = NULL;
+	test->priv = NULL;
+}
+EXPORT_SYMBOL_GPL(th_exit);
+
+/**
+ * th_conn() - a control block in @state, as if its handshake had
+ * happened with ISS TH_ISS and IRS TH_IRS, MSS TH_MSS both ways and a
+ * 65535-byte window each way. SYN_SENT and SYN_RECV have sent only their
+ * SYN (not captured).
+ * @test: the test; the conn is freed by th_exit() when it ends.
+ * @state: TCP_* state to start in.
+ *
+ * Return: the conn.
+ */
+struct th_conn *th_conn(struct kunit *test, int state)
+{
+	struct th_conn *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+	struct toytcp_sock *tp;
+	struct sock *sk;
+
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	sk = toytcp_sk_alloc(&init_net, GFP_KERNEL, 1);
+	KUNIT_ASSERT_NOT_NULL(test, sk);
+	t->sk = sk;
+	skb_queue_head_init(&t->sent);
+	test->priv = t;
+	th_current = t;
+
+	tp = toytcp_sk(sk);
+	tp->xmit = th_capture;
+	sk->sk_rcv_saddr = cpu_to_be32(0xc6120001);	/* 198.18.0.1:40000 */
+	sk->sk_num = 40000;
+	sk->sk_daddr = cpu_to_be32(0xc6120002);		/* 198.18.0.2:80 */
+	sk->sk_dport = htons(80);
+	sk->sk_rcvbuf = 256 * 1024;
+	tp->iss = TH_ISS;
+	toytcp_init_xmit(sk);
+	tp->snd_nxt = TH_ISS + 1;	/* the SYN went out */
+	tp->snd_max = TH_ISS + 1;
+	tp->advmss = TH_MSS;
+	tp->mss = TH_MSS;
+	toytcp_set_state(sk, state);
+	if (state == TCP_SYN_SENT)
+		return t;
+
+	tp->irs = TH_IRS;
+	tp->rcv_nxt = TH_IRS + 1;
+	tp->copied_seq = tp->rcv_nxt;
+	tp->rcv_wup = tp->rcv_nxt;
+	tp->rcv_wnd = U16_MAX;
+	tp->peer_mss = TH_MSS;
+	tp->snd_wnd = U16_MAX;
+	tp->snd_wl1 = TH_IRS;
+	if (state != TCP_SYN_RECV) {
+		tp->snd_una = TH_ISS + 1;
+		tp->snd_wl2 = TH_ISS + 1;
+	}
+	return t;
+}
+EXPORT_SYMBOL_GPL(th_conn);
+
+/**
+ * th_segment() - a segment arrives from the peer.
+ * @test: the test.
+ * @t: the conn.
+ * @flags: TOYTCP_* bits.
+ * @seq: sequence number.
+ * @ack: acknowledgment number.
+ * @data: @len bytes of data (NULL: zeros).
+ * @len: data length.
+ */
+void th_segment(struct kunit *test, struct th_conn *t, u8 flags, u32 seq,
+		u32 ack, const void *data, unsigned int len)
+{
+	struct sk_buff *skb = alloc_skb(MAX_HEADER + 60 + len, GFP_KERNEL);
+	struct toytcp_skb_cb *cb;
+	struct tcphdr *th;
+	struct iphdr *iph;
+
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	skb_reserve(skb, MAX_HEADER + 60);
+	if (data)
+		skb_put_data(skb, data, len);
+	else
+		skb_put_zero(skb, len);
+	th = skb_push(skb, sizeof(*th));
+	skb_reset_transport_header(skb);
+	memset(th, 0, sizeof(*th));
+	th->source = t->sk->sk_dport;
+	th->dest = htons(t->sk->sk_num);
+	th->doff = 5;
+	iph = skb_push(skb, sizeof(*iph));
+	skb_reset_network_header(skb);
+	memset(iph, 0, sizeof(*iph));
+	iph->saddr = t->sk->sk_daddr;
+	iph->daddr = t->sk->sk_rcv_saddr;
+	skb_pull(skb, sizeof(*iph) + sizeof(*th));
+
+	cb = TOYTCP_SKB_CB(skb);
+	cb->seq = seq;
+	cb->end_seq = seq + len + !!(flags & TOYTCP_SYN) + !!(flags & TOYTCP_FIN);
+	cb->ack_seq = ack;
+	cb->window = U16_MAX;
+	cb->flags = flags;
+
+	lock_sock(t->sk);
+	toytcp_rcv_segment(t->sk, skb);
+	release_sock(t->sk);
+}
+EXPORT_SYMBOL_GPL(th_segment);
+
+/* Take the next captured segment; false if none. */
+bool th_next(struct th_conn *t, struct th_seg *seg)
+{
+	struct sk_buff *skb = skb_dequeue(&t->sent);
+	struct tcphdr *th;
+	struct toytcp_opts opts;
+
+	if (!skb)
+		return false;
+	th = (struct tcphdr *)skb->data;
+	seg->seq = ntohl(th->seq);
+	seg->ack = ntohl(th->ack_seq);
+	seg->flags = ((u8 *)th)[13];
+	seg->window = ntohs(th->window);
+	seg->len = skb->len - th->doff * 4;
+	toytcp_parse_options((u8 *)(th + 1), th->doff * 4 - sizeof(*th), &opts);
+	seg->mss_opt = opts.mss;
+	kfree_skb(skb);
+	return true;
+}
+EXPORT_SYMBOL_GPL(th_next);
+
+/* The next segment sent must be this one (ack checked only with ACK). */
+void th_expect(struct kunit *test, struct th_conn *t, u8 flags, u32 seq,
+	       u32 ack, unsigned int len)
+{
+	struct th_seg s;
+
+	KUNIT_ASSERT_TRUE_MSG(test, th_next(t, &s), "no segment was sent");
+	KUNIT_EXPECT_EQ_MSG(test, s.flags, flags, "flags");
+	KUNIT_EXPECT_EQ_MSG(test, s.seq, seq, "seq");
+	if (flags & TOYTCP_ACK)
+		KUNIT_EXPECT_EQ_MSG(test, s.ack, ack, "ack");
+	KUNIT_EXPECT_EQ_MSG(test, s.len, len, "length");
+}
+EXPORT_SYMBOL_GPL(th_expect);
+
+void th_expect_none(struct kunit *test, struct th_conn *t)
+{
+	struct th_seg s;
+
+	KUNIT_EXPECT_FALSE_MSG(test, th_next(t, &s),
+			       "unexpected segment flags %#x seq %u ack %u len %u",
+			       s.flags, s.seq, s.ack, s.len);
+}
+EXPORT_SYMBOL_GPL(th_expect_none);
+
+/* The application writes @len bytes (0, 1, 2, ...) and the socket pushes. */
+void th_write(struct th_conn *t, unsigned int len)
+{
+	struct sock *sk = t->sk;
+	struct toytcp_sock *tp = toytcp_sk(sk);
+	struct sk_buff *skb = alloc_skb(len, GFP_KERNEL);
+	unsigned int i;
+
+	if (!skb)
+		return;
+	for (i = 0; i < len; i++)
+		skb_put_u8(skb, i);
+	lock_sock(sk);
+	TOYTCP_SKB_CB(skb)->seq = tp->write_seq;
+	TOYTCP_SKB_CB(skb)->end_seq = tp->write_seq + len;
+	tp->write_seq += len;
+	__skb_queue_tail(&sk->sk_write_queue, skb);
+	sk->sk_wmem_queued += skb->truesize;
+	toytcp_push(sk);
+	release_sock(sk);
+}
+EXPORT_SYMBOL_GPL(th_write);

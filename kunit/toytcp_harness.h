@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A KUnit harness for the state machine: a control block with no network
+ * under it. th_segment() feeds it a segment as the input path would;
+ * whatever it sends lands in a capture queue instead of on a wire, and
+ * th_expect() reads it back. A test then reads like a ladder diagram:
+ *
+ *	th_segment(test, t, TOYTCP_SYN | TOYTCP_ACK, IRS, ISS + 1, NULL, 0);
+ *	th_expect(test, t, TOYTCP_ACK, ISS + 1, IRS + 1, 0);
+ */
+#ifndef _TOYTCP_HARNESS_H
+#define _TOYTCP_HARNESS_H
+
+#include <kunit/test.h>
+#include "toytcp.h"
+
+#define TH_ISS	1000u
+#define TH_IRS	5000u
+#define TH_MSS	1000u
+
+struct th_conn {
+	struct sock *sk;
+	struct sk_buff_head sent;	/* what the socket transmitted */
+};
+
+/* A segment as captured. */
+struct th_seg {
+	u32 seq, ack;
+	u8 flags;
+	u16 window;
+	unsigned int len;
+	u16 mss_opt;
+};
+
+struct th_conn *th_conn(struct kunit *test, int state);
+void th_exit(struct kunit *test);
+void th_segment(struct kunit *test, struct th_conn *t, u8 flags, u32 seq,
+		u32 ack, const void *data, unsigned int len);
+bool th_next(struct th_conn *t, struct th_seg *seg);
+void th_expect(struct kunit *test, struct th_conn *t, u8 flags, u32 seq,
+	       u32 ack, unsigned int len);
+void th_expect_none(struct kunit *test, struct th_conn *t);
+void th_write(struct th_conn *t, unsigned int len);
+
+#endif
