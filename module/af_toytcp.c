@@ -119,9 +119,33 @@ struct sock *toytcp_sk_alloc(struct net *net, gfp_t gfp, int kern)
 }
 EXPORT_SYMBOL_IF_KUNIT(toytcp_sk_alloc);
 
+/* RFC 9293's names for Linux's TCP_* state numbers. */
+const char *toytcp_state_name(int state)
+{
+	static const char *const names[TCP_MAX_STATES] = {
+		[TCP_ESTABLISHED]	= "ESTABLISHED",
+		[TCP_SYN_SENT]		= "SYN-SENT",
+		[TCP_SYN_RECV]		= "SYN-RECEIVED",
+		[TCP_FIN_WAIT1]		= "FIN-WAIT-1",
+		[TCP_FIN_WAIT2]		= "FIN-WAIT-2",
+		[TCP_TIME_WAIT]		= "TIME-WAIT",
+		[TCP_CLOSE]		= "CLOSED",
+		[TCP_CLOSE_WAIT]	= "CLOSE-WAIT",
+		[TCP_LAST_ACK]		= "LAST-ACK",
+		[TCP_LISTEN]		= "LISTEN",
+		[TCP_CLOSING]		= "CLOSING",
+	};
+
+	if (state < 0 || state >= TCP_MAX_STATES || !names[state])
+		return "?";
+	return names[state];
+}
+
 void toytcp_set_state(struct sock *sk, int state)
 {
-	pr_debug("toytcp: %p state %d -> %d\n", sk, sk->sk_state, state);
+	pr_debug("toytcp: %p %pI4:%u %pI4:%u %s -> %s\n", sk, &sk->sk_rcv_saddr,
+		 sk->sk_num, &sk->sk_daddr, ntohs(sk->sk_dport),
+		 toytcp_state_name(sk->sk_state), toytcp_state_name(state));
 	WRITE_ONCE(sk->sk_state, state);
 }
 EXPORT_SYMBOL_IF_KUNIT(toytcp_set_state);

@@ -288,6 +288,7 @@ extern const char *const toytcp_mib_names[TOYTCP_MIB_MAX];
 extern struct proto toytcp_prot;
 struct sock *toytcp_sk_alloc(struct net *net, gfp_t gfp, int kern);
 void toytcp_set_state(struct sock *sk, int state);
+const char *toytcp_state_name(int state);
 void toytcp_done(struct sock *sk);
 void toytcp_send_fin(struct sock *sk);
 

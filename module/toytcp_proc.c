@@ -31,12 +31,18 @@ static bool toytcp_proc_show_sock(struct sock *sk, void *arg)
 		timer = sk->sk_state == TCP_TIME_WAIT ? 3 : 2;
 		expires = tp->tw_timer.expires;
 	}
+	/* as /proc/net/tcp: bytes not yet acknowledged, bytes not yet read */
+	rx = 0;
+	tx = 0;
 	if (sk->sk_state == TCP_LISTEN) {
 		rx = READ_ONCE(sk->sk_ack_backlog);
-		tx = READ_ONCE(sk->sk_max_ack_backlog);
-	} else {
-		rx = max_t(int, READ_ONCE(tp->rcv_nxt) - READ_ONCE(tp->copied_seq), 0);
+	} else if (sk->sk_state != TCP_TIME_WAIT) {
+		/* the peer's FIN and ours take a sequence number, not a byte */
+		rx = READ_ONCE(tp->rcv_nxt) - READ_ONCE(tp->copied_seq) -
+		     sock_flag(sk, SOCK_DONE);
 		tx = READ_ONCE(tp->write_seq) - READ_ONCE(tp->snd_una);
+		rx = max(rx, 0);
+		tx = max(tx, 0);
 	}
 	seq_setwidth(w->seq, 149);
 	seq_printf(w->seq,

@@ -71,6 +71,7 @@ int main(int argc, char **argv)
 	show_protocols();
 	for (int i = 0; i < n; i++)
 		close(fds[i]);
+	usleep(200000);	/* a control block is freed after an RCU grace period */
 	printf("after close:\n");
 	show_protocols();
 	return 0;

@@ -48,9 +48,13 @@ dmesg -C
 say "what the module said (state changes)"
 dmesg | grep 'toytcp:' | grep -v 'control block' | sed 's/^/    /'
 
-say "stage 5: TIME_WAIT, then removal (/proc/net/toytcp)"
-cat /proc/net/toytcp
-echo "(st 06 is TIME_WAIT: it lasts 2*MSL, $(( 2 * $(cat /sys/module/toytcp/parameters/msl) )) s)"
+say "stage 5: TIME_WAIT, then removal"
+echo "The side that closes first keeps the connection in TIME_WAIT for 2*MSL."
+echo "HTTP/1.0: the server closed first, so TIME_WAIT is on Linux's side:"
+echo "\$ ip netns exec web ss -tan"
+ip netns exec web ss -tan | sed 's/^/    /'
+echo "and toytcp's side went CLOSE-WAIT -> LAST-ACK -> CLOSED: /proc/net/toytcp is empty:"
+sed 's/^/    /' /proc/net/toytcp
 echo
 echo "\$ cat /proc/net/toytcp_stats"
 sed 's/^/    /' /proc/net/toytcp_stats
