@@ -94,6 +94,8 @@ struct th_conn *th_conn(struct kunit *test, int state)
 	tp->rcv_wnd = U16_MAX;
 	tp->peer_mss = TH_MSS;
 	tp->snd_wnd = U16_MAX;
+	tp->max_sndwnd = U16_MAX;
+	toytcp_init_cwnd(sk);
 	tp->snd_wl1 = TH_IRS;
 	if (state != TCP_SYN_RECV) {
 		tp->snd_una = TH_ISS + 1;
@@ -116,7 +118,8 @@ EXPORT_SYMBOL_GPL(th_conn);
 void th_segment(struct kunit *test, struct th_conn *t, u8 flags, u32 seq,
 		u32 ack, const void *data, unsigned int len)
 {
-	struct sk_buff *skb = alloc_skb(MAX_HEADER + 60 + len, GFP_KERNEL);
+	/* room after the data, so the reassembly queue can merge into it */
+	struct sk_buff *skb = alloc_skb(MAX_HEADER + 60 + len + 2048, GFP_KERNEL);
 	struct toytcp_skb_cb *cb;
 	struct tcphdr *th;
 	struct iphdr *iph;

@@ -6,6 +6,7 @@
  * MSS 1000 both ways (toytcp_harness.h).
  */
 #include <kunit/test.h>
+#include <linux/delay.h>
 
 #include "toytcp_harness.h"
 
@@ -109,15 +110,44 @@ static void syn_recv_repeated_syn(struct kunit *test)
 
 /* --- first: the sequence number --- */
 
-/* Data at RCV.NXT: queued, and the ACK is the next byte expected. */
+/*
+ * Data at RCV.NXT: queued; the ACK (the next byte expected) is delayed,
+ * and comes when the delayed-ACK timer fires.
+ */
 static void data_in_order(struct kunit *test)
 {
 	struct th_conn *t = th_conn(test, TCP_ESTABLISHED);
 
 	th_segment(test, t, A | P, IRS + 1, ISS + 1, NULL, 100);
-	th_expect(test, t, A, ISS + 1, IRS + 1 + 100, 0);
+	th_expect_none(test, t);
 	KUNIT_EXPECT_EQ(test, skb_queue_len(&t->sk->sk_receive_queue), 1);
 	KUNIT_EXPECT_EQ(test, toytcp_sk(t->sk)->rcv_nxt, IRS + 101);
+	msleep(150);	/* three times the default delay */
+	th_expect(test, t, A, ISS + 1, IRS + 1 + 100, 0);
+}
+
+/* Every second full-sized segment is ACKed at once (RFC 5681 §4.2). */
+static void data_ack_every_second_segment(struct kunit *test)
+{
+	struct th_conn *t = th_conn(test, TCP_ESTABLISHED);
+
+	th_segment(test, t, A, IRS + 1, ISS + 1, NULL, TH_MSS);
+	th_expect_none(test, t);
+	th_segment(test, t, A, IRS + 1 + TH_MSS, ISS + 1, NULL, TH_MSS);
+	th_expect(test, t, A, ISS + 1, IRS + 1 + 2 * TH_MSS, 0);
+	th_expect_none(test, t);
+}
+
+/* Our data carries the ACK: the delayed one is not sent on its own. */
+static void data_ack_piggybacked(struct kunit *test)
+{
+	struct th_conn *t = th_conn(test, TCP_ESTABLISHED);
+
+	th_segment(test, t, A | P, IRS + 1, ISS + 1, NULL, 10);
+	th_write(t, 20);
+	th_expect(test, t, A | P, ISS + 1, IRS + 11, 20);
+	msleep(150);	/* three times the default delay */
+	th_expect_none(test, t);
 }
 
 /* All of it seen before: not acceptable, ACK again, nothing queued. */
@@ -136,11 +166,11 @@ static void data_partly_old(struct kunit *test)
 	struct th_conn *t = th_conn(test, TCP_ESTABLISHED);
 
 	th_segment(test, t, A, IRS + 1 - 50, ISS + 1, NULL, 100);
-	th_expect(test, t, A, ISS + 1, IRS + 1 + 50, 0);
 	KUNIT_EXPECT_EQ(test, toytcp_sk(t->sk)->rcv_nxt, IRS + 51);
+	KUNIT_EXPECT_EQ(test, toytcp_sk(t->sk)->rcv_unacked, 50u);
 }
 
-/* A hole before it: a duplicate ACK for the hole, nothing queued. */
+/* A hole before it: a duplicate ACK for the hole, the data kept aside. */
 static void data_out_of_order(struct kunit *test)
 {
 	struct th_conn *t = th_conn(test, TCP_ESTABLISHED);
@@ -148,6 +178,7 @@ static void data_out_of_order(struct kunit *test)
 	th_segment(test, t, A, IRS + 1 + 100, ISS + 1, NULL, 100);
 	th_expect(test, t, A, ISS + 1, IRS + 1, 0);
 	KUNIT_EXPECT_TRUE(test, skb_queue_empty(&t->sk->sk_receive_queue));
+	KUNIT_EXPECT_EQ(test, skb_queue_len(&toytcp_sk(t->sk)->ooo_queue), 1);
 }
 
 /* A zero window takes no data: the ACK repeats RCV.NXT. */
@@ -228,6 +259,7 @@ static void send_cut_by_mss(struct kunit *test)
 {
 	struct th_conn *t = th_conn(test, TCP_ESTABLISHED);
 
+	toytcp_sk(t->sk)->nodelay = 1;
 	th_write(t, 2500);
 	th_expect(test, t, A, ISS + 1, IRS + 1, 1000);
 	th_expect(test, t, A, ISS + 1001, IRS + 1, 1000);
@@ -235,20 +267,40 @@ static void send_cut_by_mss(struct kunit *test)
 	th_expect_none(test, t);
 }
 
-/* Never beyond the peer's window; an ACK that opens it lets the rest go. */
+/* Nagle: the short tail waits until what is in flight is acknowledged. */
+static void send_nagle_holds_tail(struct kunit *test)
+{
+	struct th_conn *t = th_conn(test, TCP_ESTABLISHED);
+
+	th_write(t, 2500);
+	th_expect(test, t, A, ISS + 1, IRS + 1, 1000);
+	th_expect(test, t, A, ISS + 1001, IRS + 1, 1000);
+	th_expect_none(test, t);
+	th_segment(test, t, A, IRS + 1, ISS + 1001, NULL, 0);
+	th_expect_none(test, t);	/* 1000 bytes still in flight */
+	th_segment(test, t, A, IRS + 1, ISS + 2001, NULL, 0);
+	th_expect(test, t, A | P, ISS + 2001, IRS + 1, 500);
+	th_expect_none(test, t);
+}
+
+/*
+ * Never beyond the peer's window, and no sliver of it either (sender
+ * SWS avoidance); an ACK that opens it lets the rest go.
+ */
 static void send_limited_by_window(struct kunit *test)
 {
 	struct th_conn *t = th_conn(test, TCP_ESTABLISHED);
 
+	toytcp_sk(t->sk)->nodelay = 1;
 	toytcp_sk(t->sk)->snd_wnd = 1500;
 	th_write(t, 2500);
 	th_expect(test, t, A, ISS + 1, IRS + 1, 1000);
-	th_expect(test, t, A, ISS + 1001, IRS + 1, 500);
-	th_expect_none(test, t);
+	th_expect_none(test, t);	/* 500 would fit: too small a piece */
 
-	th_segment(test, t, A, IRS + 1, ISS + 1501, NULL, 0);
-	KUNIT_EXPECT_EQ(test, toytcp_sk(t->sk)->snd_una, ISS + 1501);
-	th_expect(test, t, A | P, ISS + 1501, IRS + 1, 1000);
+	th_segment(test, t, A, IRS + 1, ISS + 1001, NULL, 0);
+	KUNIT_EXPECT_EQ(test, toytcp_sk(t->sk)->snd_una, ISS + 1001);
+	th_expect(test, t, A, ISS + 1001, IRS + 1, 1000);
+	th_expect(test, t, A | P, ISS + 2001, IRS + 1, 500);
 	th_expect_none(test, t);
 }
 
@@ -348,6 +400,8 @@ static struct kunit_case toytcp_input_cases[] = {
 	KUNIT_CASE(syn_recv_bad_ack_gets_rst),
 	KUNIT_CASE(syn_recv_repeated_syn),
 	KUNIT_CASE(data_in_order),
+	KUNIT_CASE(data_ack_every_second_segment),
+	KUNIT_CASE(data_ack_piggybacked),
 	KUNIT_CASE(data_old_duplicate),
 	KUNIT_CASE(data_partly_old),
 	KUNIT_CASE(data_out_of_order),
@@ -359,6 +413,7 @@ static struct kunit_case toytcp_input_cases[] = {
 	KUNIT_CASE(syn_when_established_gets_challenge_ack),
 	KUNIT_CASE(ack_of_unsent_data_gets_ack),
 	KUNIT_CASE(send_cut_by_mss),
+	KUNIT_CASE(send_nagle_holds_tail),
 	KUNIT_CASE(send_limited_by_window),
 	KUNIT_CASE(fin_passive_close),
 	KUNIT_CASE(fin_active_close),

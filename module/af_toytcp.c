@@ -27,6 +27,8 @@
 #include <kunit/visibility.h>
 
 #include "toytcp.h"
+#define CREATE_TRACE_POINTS
+#include "toytcp_trace.h"
 
 int toytcp_family = AF_TOYTCP;
 module_param_named(family, toytcp_family, int, 0444);
@@ -44,6 +46,10 @@ unsigned int toytcp_retries2 = 15;
 module_param_named(retries2, toytcp_retries2, uint, 0644);
 MODULE_PARM_DESC(retries2, "retransmissions of data before the connection is aborted (15, as Linux)");
 
+unsigned int toytcp_delack_ms = 40;
+module_param_named(delack_ms, toytcp_delack_ms, uint, 0644);
+MODULE_PARM_DESC(delack_ms, "longest an ACK is delayed, in ms (40 as Linux; at most 200)");
+
 unsigned int toytcp_msl = 30;
 module_param_named(msl, toytcp_msl, uint, 0644);
 MODULE_PARM_DESC(msl, "maximum segment lifetime in seconds; TIME_WAIT lasts 2*msl (60 s, as Linux)");
@@ -53,6 +59,7 @@ static void toytcp_sk_destruct(struct sock *sk)
 	struct toytcp_sock *tp = toytcp_sk(sk);
 
 	skb_queue_purge(&sk->sk_receive_queue);
+	skb_queue_purge(&tp->ooo_queue);
 	skb_queue_purge(&sk->sk_write_queue);
 	dst_release(rcu_dereference_protected(sk->sk_dst_cache, 1));
 	toytcp_port_put(sk);
@@ -72,6 +79,7 @@ struct proto toytcp_prot = {
 	.owner		= THIS_MODULE,
 	.obj_size	= sizeof(struct toytcp_sock),
 	.release_cb	= toytcp_release_cb,
+	.keepalive	= toytcp_keepalive,
 };
 
 /**
@@ -105,6 +113,11 @@ struct sock *toytcp_sk_alloc(struct net *net, gfp_t gfp, int kern)
 	INIT_LIST_HEAD(&tp->synq);
 	INIT_LIST_HEAD(&tp->acceptq);
 	INIT_LIST_HEAD(&tp->q_node);
+	skb_queue_head_init(&tp->ooo_queue);
+	/* as Linux's tcp_keepalive_time, _intvl and _probes */
+	tp->keepidle = 7200;
+	tp->keepintvl = 75;
+	tp->keepcnt = 9;
 	tp->peer_mss = TOYTCP_DEFAULT_MSS;
 	tp->mss = TOYTCP_DEFAULT_MSS;
 	tp->rto_us = USEC_PER_SEC;	/* RFC 6298 (2.1): 1 s before any sample */
@@ -146,9 +159,23 @@ void toytcp_set_state(struct sock *sk, int state)
 	pr_debug("toytcp: %p %pI4:%u %pI4:%u %s -> %s\n", sk, &sk->sk_rcv_saddr,
 		 sk->sk_num, &sk->sk_daddr, ntohs(sk->sk_dport),
 		 toytcp_state_name(sk->sk_state), toytcp_state_name(state));
+	trace_toytcp_state_change(sk, sk->sk_state, state);
 	WRITE_ONCE(sk->sk_state, state);
 }
 EXPORT_SYMBOL_IF_KUNIT(toytcp_set_state);
+
+/**
+ * toytcp_trace_drop() - a segment of @sk's connection is dropped: trace it.
+ * @sk: the socket it was for.
+ * @skb: the segment, headers pulled (TOYTCP_SKB_CB filled in).
+ * @reason: why.
+ */
+void toytcp_trace_drop(const struct sock *sk, const struct sk_buff *skb,
+		       enum toytcp_drop_reason reason)
+{
+	trace_toytcp_drop(sk->sk_rcv_saddr, sk->sk_num, sk->sk_daddr,
+			  ntohs(sk->sk_dport), TOYTCP_SKB_CB(skb)->seq, reason);
+}
 
 /*
  * Take a listener's child out of the listener's queue. The queue's
@@ -192,6 +219,7 @@ void toytcp_done(struct sock *sk)
 	toytcp_stop_timers(sk);
 	toytcp_unhash(sk);
 	skb_queue_purge(&sk->sk_write_queue);
+	skb_queue_purge(&toytcp_sk(sk)->ooo_queue);
 	sk->sk_wmem_queued = 0;
 	if (!(sk->sk_userlocks & SOCK_BINDPORT_LOCK) && !toytcp_sk(sk)->parent)
 		toytcp_port_put(sk);

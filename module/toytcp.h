@@ -81,6 +81,9 @@ struct toytcp_port;
 enum {
 	TOYTCP_RETX_DEFERRED,
 	TOYTCP_TW_DEFERRED,
+	TOYTCP_DELACK_DEFERRED,
+	TOYTCP_PERSIST_DEFERRED,
+	TOYTCP_KEEPALIVE_DEFERRED,
 };
 
 /**
@@ -127,9 +130,38 @@ enum {
  * @tw_timer: TIME_WAIT (2*MSL), and FIN_WAIT_2 for orphans.
  * @deferred: TOYTCP_*_DEFERRED bits: timer work left for release_sock().
  *
+ * Congestion control (RFC 5681, NewReno RFC 6582; bytes):
+ * @snd_cwnd: congestion window.
+ * @snd_ssthresh: slow-start threshold.
+ * @recover: snd_max when fast recovery began; recovery ends when it is ACKed.
+ * @dupacks: duplicate ACKs in a row.
+ * @in_recovery: in fast recovery.
+ * @lost: segments retransmitted because they were taken as lost.
+ * @max_sndwnd: the largest window the peer ever offered (sender SWS).
+ *
+ * Zero window (RFC 9293 §3.8.6.1):
+ * @persist_timer: probes a zero window.
+ * @probes_out: window probes (or keepalive probes) without an answer.
+ *
+ * Delayed ACK (RFC 9293 §3.8.6.3; RFC 5681 §4.2):
+ * @delack_timer: sends the ACK that is being held back.
+ * @rcv_unacked: bytes received since our last ACK.
+ *
+ * Keepalive (RFC 9293 §3.8.4):
+ * @keepalive_timer: probes an idle connection.
+ * @keepidle: TCP_KEEPIDLE, seconds.
+ * @keepintvl: TCP_KEEPINTVL, seconds.
+ * @keepcnt: TCP_KEEPCNT.
+ * @rcv_tstamp: when the last segment arrived (jiffies).
+ *
+ * Reassembly:
+ * @ooo_queue: segments after a hole, sorted, no overlaps; charged to the
+ *             receive buffer like the receive queue.
+ *
  * Flags:
  * @fin_queued: the application closed its side: FIN follows the data.
  * @nodelay: TCP_NODELAY.
+ * @cork: TCP_CORK: only full segments leave.
  *
  * Listener (state LISTEN):
  * @accept_lock: protects @synq, @acceptq, their lengths and @listening;
@@ -187,8 +219,31 @@ struct toytcp_sock {
 	struct timer_list tw_timer;
 	unsigned long deferred;
 
+	u32 snd_cwnd;
+	u32 snd_ssthresh;
+	u32 recover;
+	u8 dupacks;
+	bool in_recovery;
+	u32 lost;
+	u32 max_sndwnd;
+
+	struct timer_list persist_timer;
+	u8 probes_out;
+
+	struct timer_list delack_timer;
+	u32 rcv_unacked;
+
+	struct timer_list keepalive_timer;
+	u16 keepidle;
+	u16 keepintvl;
+	u8 keepcnt;
+	unsigned long rcv_tstamp;
+
+	struct sk_buff_head ooo_queue;
+
 	u8 fin_queued:1,
-	   nodelay:1;
+	   nodelay:1,
+	   cork:1;
 
 	spinlock_t accept_lock;		/* see @accept_lock above */
 	struct list_head synq;
@@ -259,6 +314,23 @@ extern unsigned int toytcp_syn_retries;
 extern unsigned int toytcp_synack_retries;
 extern unsigned int toytcp_retries2;
 extern unsigned int toytcp_msl;
+extern unsigned int toytcp_delack_ms;
+
+/* Why a segment was dropped (the toytcp_drop tracepoint). */
+enum toytcp_drop_reason {
+	TOYTCP_DROP_CSUM,
+	TOYTCP_DROP_HEADER,
+	TOYTCP_DROP_UNACCEPTABLE,
+	TOYTCP_DROP_OUT_OF_ORDER,
+	TOYTCP_DROP_RCVBUF,
+	TOYTCP_DROP_BACKLOG,
+	TOYTCP_DROP_LISTEN,
+	TOYTCP_DROP_NO_ACK,
+	TOYTCP_DROP_STATE,
+};
+
+void toytcp_trace_drop(const struct sock *sk, const struct sk_buff *skb,
+		       enum toytcp_drop_reason reason);
 
 /* Per-namespace counters, shown in /proc/net/toytcp_stats. */
 enum toytcp_mib {
@@ -272,7 +344,7 @@ enum toytcp_mib {
 	TOYTCP_MIB_LISTENDROPS,
 	TOYTCP_MIB_BACKLOGDROPS,
 	TOYTCP_MIB_RCVBUFDROPS,
-	TOYTCP_MIB_OUTOFORDERDROPS,
+	TOYTCP_MIB_OUTOFORDER,
 	TOYTCP_MIB_ACTIVEOPENS,
 	TOYTCP_MIB_PASSIVEOPENS,
 	TOYTCP_MIB_ESTABRESETS,
@@ -333,10 +405,14 @@ int toytcp_send_rst(struct sock *sk);
 void toytcp_send_reset_to(struct sock *sk, const struct sk_buff *in);
 void toytcp_push(struct sock *sk);
 void toytcp_retransmit(struct sock *sk);
-void toytcp_send_probe(struct sock *sk);
 u32 toytcp_select_window(struct sock *sk);
 void toytcp_maybe_window_update(struct sock *sk);
 void toytcp_init_xmit(struct sock *sk);
+bool toytcp_nagle_ok(u32 len, u32 mss, u32 unsent, bool idle, bool nodelay,
+		     bool cork, u32 max_sndwnd);
+void toytcp_init_cwnd(struct sock *sk);
+void toytcp_retransmit_head(struct sock *sk);
+int toytcp_send_keepalive_probe(struct sock *sk);
 
 /* toytcp_timer.c */
 void toytcp_init_timers(struct sock *sk);
@@ -348,6 +424,14 @@ void toytcp_arm_tw_timer(struct sock *sk, unsigned long timeout);
 void toytcp_rtt_sample(struct toytcp_sock *tp, u32 rtt_us);
 void toytcp_ack_advanced(struct sock *sk);
 void toytcp_release_cb(struct sock *sk);
+void toytcp_schedule_ack(struct sock *sk);
+void toytcp_ack_sent(struct sock *sk);
+void toytcp_arm_persist(struct sock *sk);
+void toytcp_keepalive(struct sock *sk, int on);
+void toytcp_reset_keepalive(struct sock *sk);
+void toytcp_enter_loss(struct sock *sk);
+void toytcp_cc_ack(struct sock *sk, u32 acked);
+void toytcp_cc_dupack(struct sock *sk);
 
 /* toytcp_data.c */
 int toytcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t len);

@@ -7,6 +7,8 @@
  * the seed's three-way handshake).
  * toytcp_rcv_segment() is every other state: SYN_SENT first, then the
  * RFC's checks in order: sequence number, RST, SYN, ACK, data, FIN.
+ * Data after a hole waits in the out-of-order queue until the hole is
+ * filled (the seed: the ACK number says which byte is expected next).
  *
  * Both get a segment whose headers are already pulled: skb->data is the
  * data, skb->len its length, TOYTCP_SKB_CB() the header fields; they
@@ -18,6 +20,7 @@
 #include <kunit/visibility.h>
 
 #include "toytcp.h"
+#include "toytcp_trace.h"
 
 /**
  * toytcp_parse_options() - read the options of a TCP header.
@@ -96,6 +99,18 @@ bool toytcp_seq_acceptable(u32 seq, u32 seg_len, u32 rcv_nxt, u32 rcv_wnd)
 }
 EXPORT_SYMBOL_IF_KUNIT(toytcp_seq_acceptable);
 
+/* Trace a received segment (the options only parsed if someone listens). */
+static void toytcp_trace_recv(const struct sock *sk, const struct sk_buff *skb)
+{
+	if (trace_toytcp_recv_segment_enabled()) {
+		struct toytcp_opts opts;
+
+		if (toytcp_skb_options(skb, &opts))
+			opts.mss = 0;
+		trace_toytcp_recv_segment(sk, tcp_hdr(skb), skb->len, opts.mss);
+	}
+}
+
 static u32 toytcp_rcv_wnd(const struct toytcp_sock *tp)
 {
 	s32 wnd = tp->rcv_wup + tp->rcv_wnd - tp->rcv_nxt;
@@ -173,7 +188,10 @@ static void toytcp_rcv_syn_sent(struct sock *sk, struct sk_buff *skb)
 		/* SYN-ACK: our SYN is acknowledged, the connection is open */
 		tp->snd_una = cb->ack_seq;
 		toytcp_ack_advanced(sk);
+		toytcp_init_cwnd(sk);
+		tp->max_sndwnd = tp->snd_wnd;
 		toytcp_set_state(sk, TCP_ESTABLISHED);
+		toytcp_reset_keepalive(sk);
 		toytcp_send_ack(sk);
 		sk->sk_state_change(sk);
 		sk_wake_async(sk, SOCK_WAKE_IO, POLL_OUT);
@@ -247,6 +265,9 @@ static bool toytcp_rcv_ack(struct sock *sk, struct sk_buff *skb)
 		tp->snd_wnd = cb->window;
 		tp->snd_wl1 = cb->seq;
 		tp->snd_wl2 = ack;
+		tp->max_sndwnd = tp->snd_wnd;
+		toytcp_init_cwnd(sk);
+		toytcp_reset_keepalive(sk);
 	}
 
 	if (toytcp_seq_after(ack, tp->snd_max)) {
@@ -255,17 +276,31 @@ static bool toytcp_rcv_ack(struct sock *sk, struct sk_buff *skb)
 		return false;
 	}
 	if (toytcp_seq_after(ack, tp->snd_una)) {
-		tp->bytes_acked += ack - tp->snd_una;
+		u32 acked = ack - tp->snd_una;
+
+		tp->bytes_acked += acked;
 		tp->snd_una = ack;
 		if (toytcp_seq_before(tp->snd_nxt, ack))
 			tp->snd_nxt = ack;
+		tp->probes_out = 0;
 		toytcp_free_acked(sk);
+		toytcp_cc_ack(sk, acked);
 		toytcp_ack_advanced(sk);
+	} else if (ack == tp->snd_una && tp->snd_una != tp->snd_max &&
+		   !skb->len && !(cb->flags & (TOYTCP_SYN | TOYTCP_FIN)) &&
+		   cb->window == tp->snd_wnd) {
+		/* a duplicate ACK (RFC 5681 §2): a segment after a hole arrived */
+		toytcp_cc_dupack(sk);
+	} else if (!tp->snd_wnd || cb->window != tp->snd_wnd) {
+		tp->probes_out = 0;	/* an answer to a window probe */
 	}
 	/* window update, if this segment is newer than the last one used */
 	if (toytcp_seq_before(tp->snd_wl1, cb->seq) ||
 	    (tp->snd_wl1 == cb->seq && toytcp_seq_before_eq(tp->snd_wl2, ack))) {
+		if (tp->snd_wnd != cb->window)
+			trace_toytcp_window_update(sk, 0, tp->snd_wnd, cb->window);
 		tp->snd_wnd = cb->window;
+		tp->max_sndwnd = max(tp->max_sndwnd, tp->snd_wnd);
 		tp->snd_wl1 = cb->seq;
 		tp->snd_wl2 = ack;
 	}
@@ -291,46 +326,215 @@ static bool toytcp_rcv_ack(struct sock *sk, struct sk_buff *skb)
 	return true;
 }
 
-/* Seventh, the data. Returns true if the skb was queued (and is not ours). */
-static bool toytcp_rcv_data(struct sock *sk, struct sk_buff *skb, bool *ack_now)
+/* Charge @skb to the receive buffer; false if the buffer is full. */
+static bool toytcp_rmem_charge(struct sock *sk, struct sk_buff *skb)
+{
+	/* some slack, so one segment always fits an empty buffer */
+	if (atomic_read(&sk->sk_rmem_alloc) + skb->truesize >
+	    READ_ONCE(sk->sk_rcvbuf) + skb->truesize / 2 &&
+	    !(skb_queue_empty(&sk->sk_receive_queue) &&
+	      skb_queue_empty(&toytcp_sk(sk)->ooo_queue))) {
+		toytcp_inc_stat(sock_net(sk), TOYTCP_MIB_RCVBUFDROPS);
+		toytcp_trace_drop(sk, skb, TOYTCP_DROP_RCVBUF);
+		return false;
+	}
+	skb_set_owner_r(skb, sk);
+	return true;
+}
+
+static u32 toytcp_data_end(const struct sk_buff *skb)
+{
+	return TOYTCP_SKB_CB(skb)->seq + skb->len;
+}
+
+/* Out-of-order segments: drop @skb from the queue and the buffer. */
+static void toytcp_ooo_drop(struct sock *sk, struct sk_buff *skb)
+{
+	__skb_unlink(skb, &toytcp_sk(sk)->ooo_queue);
+	kfree_skb(skb);
+}
+
+/**
+ * toytcp_ooo_insert() - keep a segment that arrived after a hole.
+ * @sk: the socket, locked.
+ * @skb: data starting after rcv_nxt, inside the window; consumed.
+ *
+ * The queue stays sorted with no byte held twice: a segment already
+ * covered is dropped, segments it covers are dropped, overlaps are
+ * trimmed, and a segment that continues the one before it is merged
+ * into it. Memory counts against the receive buffer.
+ */
+static void toytcp_ooo_insert(struct sock *sk, struct sk_buff *skb)
+{
+	struct sk_buff_head *q = &toytcp_sk(sk)->ooo_queue;
+	struct toytcp_skb_cb *cb = TOYTCP_SKB_CB(skb);
+	struct sk_buff *p, *tmp, *next = NULL;
+
+	skb_queue_walk_safe(q, p, tmp) {
+		u32 pseq = TOYTCP_SKB_CB(p)->seq, pend = toytcp_data_end(p);
+		u32 end = toytcp_data_end(skb);
+
+		if (toytcp_seq_before_eq(pend, cb->seq))
+			continue;			/* wholly before us */
+		if (toytcp_seq_after_eq(pseq, end)) {
+			next = p;			/* wholly after us */
+			break;
+		}
+		if (toytcp_seq_before_eq(pseq, cb->seq) &&
+		    toytcp_seq_after_eq(pend, end)) {
+			TOYTCP_SKB_CB(p)->flags |= cb->flags & TOYTCP_FIN;
+			kfree_skb(skb);			/* nothing new in it */
+			return;
+		}
+		if (toytcp_seq_after_eq(pseq, cb->seq) &&
+		    toytcp_seq_before_eq(pend, end)) {
+			toytcp_ooo_drop(sk, p);		/* we cover it */
+			continue;
+		}
+		if (toytcp_seq_before(pseq, cb->seq)) {
+			/* it holds our first bytes: trim them */
+			if (!pskb_pull(skb, pend - cb->seq))
+				goto drop;
+			cb->seq = pend;
+			continue;
+		}
+		/* it holds our last bytes: trim them, we end where it starts */
+		if (pskb_trim(skb, pseq - cb->seq))
+			goto drop;
+		cb->flags &= ~TOYTCP_FIN;
+		next = p;
+		break;
+	}
+	if (!toytcp_rmem_charge(sk, skb))
+		goto drop;
+	if (next)
+		__skb_queue_before(q, next, skb);
+	else
+		__skb_queue_tail(q, skb);
+
+	/* merge with the segment just before, if it ends where we start */
+	p = skb_queue_is_first(q, skb) ? NULL : skb_queue_prev(q, skb);
+	if (p && toytcp_data_end(p) == cb->seq &&
+	    !(TOYTCP_SKB_CB(p)->flags & TOYTCP_FIN)) {
+		bool stolen;
+		int delta;
+
+		__skb_unlink(skb, q);
+		if (skb_try_coalesce(p, skb, &stolen, &delta)) {
+			/* p now holds our bytes and our share of the buffer */
+			atomic_sub(skb->truesize - delta, &sk->sk_rmem_alloc);
+			skb->destructor = NULL;
+			TOYTCP_SKB_CB(p)->flags |= cb->flags & TOYTCP_FIN;
+			kfree_skb_partial(skb, stolen);
+		} else {
+			__skb_queue_after(q, p, skb);
+		}
+	}
+	return;
+drop:
+	kfree_skb(skb);
+}
+
+/* A FIN at rcv_nxt: see toytcp_rcv_fin(). */
+static void toytcp_rcv_fin(struct sock *sk);
+
+/*
+ * The hole before the out-of-order queue may be filled: move what now
+ * follows rcv_nxt to the receive queue. Returns true if anything moved.
+ */
+static bool toytcp_ooo_drain(struct sock *sk)
+{
+	struct toytcp_sock *tp = toytcp_sk(sk);
+	struct sk_buff *skb;
+	bool moved = false;
+
+	while ((skb = skb_peek(&tp->ooo_queue)) &&
+	       toytcp_seq_before_eq(TOYTCP_SKB_CB(skb)->seq, tp->rcv_nxt)) {
+		u32 end = toytcp_data_end(skb);
+		bool fin = TOYTCP_SKB_CB(skb)->flags & TOYTCP_FIN;
+
+		__skb_unlink(skb, &tp->ooo_queue);
+		moved = true;
+		if (toytcp_seq_after(end, tp->rcv_nxt)) {
+			tp->bytes_received += end - tp->rcv_nxt;
+			tp->rcv_nxt = end;
+			__skb_queue_tail(&sk->sk_receive_queue, skb);
+		} else {
+			kfree_skb(skb);
+		}
+		if (fin && end == tp->rcv_nxt) {
+			toytcp_rcv_fin(sk);
+			break;
+		}
+	}
+	return moved;
+}
+
+/**
+ * toytcp_rcv_text() - seventh and eighth: the data and the FIN.
+ * @sk: the socket, locked.
+ * @skb: the segment, its ACK already processed; consumed.
+ *
+ * In-order data goes to the receive queue and is ACKed as delayed ACK
+ * says; data after a hole waits in the out-of-order queue and is ACKed at
+ * once (a duplicate ACK, asking for the hole); filling a hole, or a FIN,
+ * is ACKed at once too.
+ */
+static void toytcp_rcv_text(struct sock *sk, struct sk_buff *skb)
 {
 	struct toytcp_sock *tp = toytcp_sk(sk);
 	struct toytcp_skb_cb *cb = TOYTCP_SKB_CB(skb);
-	u32 seq = cb->seq, end = cb->seq + skb->len;
 	u32 wnd_end = tp->rcv_nxt + toytcp_rcv_wnd(tp);
+	bool fin = cb->flags & TOYTCP_FIN;
+	u32 end = toytcp_data_end(skb);
 
-	if (!skb->len)
-		return false;
+	if (!skb->len && !fin)
+		goto free;	/* a pure ACK */
 	if (!((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 |
 				     TCPF_FIN_WAIT2)))
-		return false;	/* after the peer's FIN there is no more data */
-	*ack_now = true;
-	if (toytcp_seq_before_eq(end, tp->rcv_nxt))
-		return false;	/* all of it seen before: just ACK again */
-	if (toytcp_seq_after(seq, tp->rcv_nxt)) {
-		/* a hole before it: dropped, the duplicate ACK asks for the hole */
-		toytcp_inc_stat(sock_net(sk), TOYTCP_MIB_OUTOFORDERDROPS);
-		return false;
-	}
+		goto free;	/* after the peer's FIN there is no more data */
 	if (toytcp_seq_after(end, wnd_end)) {
 		/* trim what lies beyond the window (and the FIN with it) */
-		if (pskb_trim(skb, wnd_end - seq))
-			return false;
+		if (pskb_trim(skb, wnd_end - cb->seq))
+			goto free;
 		cb->flags &= ~TOYTCP_FIN;
+		fin = false;
 		end = wnd_end;
 	}
-	if (atomic_read(&sk->sk_rmem_alloc) + skb->truesize >
-	    READ_ONCE(sk->sk_rcvbuf) + skb->truesize / 2 &&
-	    !skb_queue_empty(&sk->sk_receive_queue)) {
-		toytcp_inc_stat(sock_net(sk), TOYTCP_MIB_RCVBUFDROPS);
-		return false;
+
+	if (toytcp_seq_after(cb->seq, tp->rcv_nxt)) {
+		toytcp_inc_stat(sock_net(sk), TOYTCP_MIB_OUTOFORDER);
+		toytcp_ooo_insert(sk, skb);
+		toytcp_send_ack(sk);	/* a duplicate ACK for the hole */
+		return;
 	}
-	tp->bytes_received += end - tp->rcv_nxt;
-	tp->rcv_nxt = end;
-	skb_set_owner_r(skb, sk);
-	__skb_queue_tail(&sk->sk_receive_queue, skb);
-	sk->sk_data_ready(sk);
-	return true;
+	if (toytcp_seq_before_eq(end, tp->rcv_nxt) && !(fin && end == tp->rcv_nxt)) {
+		toytcp_send_ack(sk);	/* all seen before: ACK again */
+		goto free;
+	}
+
+	if (toytcp_seq_after(end, tp->rcv_nxt)) {
+		if (!toytcp_rmem_charge(sk, skb)) {
+			toytcp_send_ack(sk);
+			goto free;
+		}
+		tp->rcv_unacked += end - tp->rcv_nxt;
+		tp->bytes_received += end - tp->rcv_nxt;
+		tp->rcv_nxt = end;
+		__skb_queue_tail(&sk->sk_receive_queue, skb);
+		skb = NULL;
+	}
+	if (fin)
+		toytcp_rcv_fin(sk);		/* ACKs at once */
+	else if (toytcp_ooo_drain(sk) && sk->sk_state != TCP_CLOSE &&
+		 !(sk->sk_shutdown & RCV_SHUTDOWN))
+		toytcp_send_ack(sk);		/* a hole filled: the ACK jumps */
+	else if (sk->sk_state != TCP_CLOSE && !(sk->sk_shutdown & RCV_SHUTDOWN))
+		toytcp_schedule_ack(sk);	/* delayed ACK */
+	if (!sock_flag(sk, SOCK_DEAD))
+		sk->sk_data_ready(sk);
+free:
+	kfree_skb(skb);
 }
 
 /* Eighth, the FIN: the peer has no more to send (EOF for our reader). */
@@ -375,9 +579,10 @@ int toytcp_rcv_segment(struct sock *sk, struct sk_buff *skb)
 	struct toytcp_sock *tp = toytcp_sk(sk);
 	struct toytcp_skb_cb *cb = TOYTCP_SKB_CB(skb);
 	u32 seg_len = cb->end_seq - cb->seq;
-	bool ack_now = false, queued = false, fin;
 
 	tp->segs_in++;
+	tp->rcv_tstamp = jiffies;
+	toytcp_trace_recv(sk, skb);
 	switch (sk->sk_state) {
 	case TCP_CLOSE:
 		toytcp_send_reset_reply(sock_net(sk), skb);
@@ -400,6 +605,7 @@ int toytcp_rcv_segment(struct sock *sk, struct sk_buff *skb)
 	if (!toytcp_seq_acceptable(cb->seq, seg_len, tp->rcv_nxt,
 				   toytcp_rcv_wnd(tp))) {
 		toytcp_inc_stat(sock_net(sk), TOYTCP_MIB_INUNACCEPTABLE);
+		toytcp_trace_drop(sk, skb, TOYTCP_DROP_UNACCEPTABLE);
 		if (!(cb->flags & TOYTCP_RST))
 			toytcp_send_ack(sk);
 		if (sk->sk_state == TCP_TIME_WAIT && cb->flags & TOYTCP_FIN)
@@ -423,25 +629,16 @@ int toytcp_rcv_segment(struct sock *sk, struct sk_buff *skb)
 	}
 
 	/* fifth: without ACK, drop */
-	if (!(cb->flags & TOYTCP_ACK))
+	if (!(cb->flags & TOYTCP_ACK)) {
+		toytcp_trace_drop(sk, skb, TOYTCP_DROP_NO_ACK);
 		goto drop;
+	}
 	if (!toytcp_rcv_ack(sk, skb))
 		goto drop;
 
-	/* seventh: data; eighth: a FIN right after it */
-	fin = cb->flags & TOYTCP_FIN && cb->end_seq - 1 == cb->seq + skb->len;
-	queued = toytcp_rcv_data(sk, skb, &ack_now);
-	if (fin && cb->end_seq - 1 == tp->rcv_nxt &&
-	    sk->sk_state != TCP_CLOSE) {
-		toytcp_rcv_fin(sk);	/* ACKs the FIN, and the data with it */
-		ack_now = false;
-	} else if (fin && toytcp_seq_after(cb->end_seq - 1, tp->rcv_nxt)) {
-		ack_now = true;		/* a FIN beyond a hole: ask for the hole */
-	}
-	if (ack_now && sk->sk_state != TCP_CLOSE)
-		toytcp_send_ack(sk);
-	if (queued)
-		return 0;
+	/* seventh: data; eighth: FIN */
+	toytcp_rcv_text(sk, skb);
+	return 0;
 drop:
 	kfree_skb(skb);
 	return 0;
@@ -468,6 +665,7 @@ void toytcp_rcv_listen(struct sock *sk, struct sk_buff *skb)
 	bool room, listening;
 	int mtu;
 
+	toytcp_trace_recv(sk, skb);
 	if (cb->flags & TOYTCP_RST)
 		goto drop;
 	if (cb->flags & TOYTCP_ACK) {
@@ -490,6 +688,7 @@ void toytcp_rcv_listen(struct sock *sk, struct sk_buff *skb)
 	spin_unlock(&lp->accept_lock);
 	if (!room) {
 		toytcp_inc_stat(net, TOYTCP_MIB_LISTENDROPS);
+		toytcp_trace_drop(sk, skb, TOYTCP_DROP_LISTEN);
 		goto drop;
 	}
 
@@ -520,7 +719,12 @@ void toytcp_rcv_listen(struct sock *sk, struct sk_buff *skb)
 	if (sock_flag(sk, SOCK_KEEPOPEN))
 		sock_set_flag(child, SOCK_KEEPOPEN);
 	tp->nodelay = lp->nodelay;
+	tp->cork = lp->cork;
 	tp->user_mss = lp->user_mss;
+	tp->keepidle = lp->keepidle;
+	tp->keepintvl = lp->keepintvl;
+	tp->keepcnt = lp->keepcnt;
+	tp->rcv_tstamp = jiffies;
 
 	bh_lock_sock(child);
 	toytcp_port_share(child, sk);

@@ -29,6 +29,7 @@
 #include <kunit/visibility.h>
 
 #include "toytcp.h"
+#include "toytcp_trace.h"
 
 /*
  * The tables. One lock serializes every change to them; lookups from the
@@ -75,7 +76,7 @@ const char *const toytcp_mib_names[TOYTCP_MIB_MAX] = {
 	[TOYTCP_MIB_LISTENDROPS]	= "ListenDrops",
 	[TOYTCP_MIB_BACKLOGDROPS]	= "BacklogDrops",
 	[TOYTCP_MIB_RCVBUFDROPS]	= "RcvbufDrops",
-	[TOYTCP_MIB_OUTOFORDERDROPS]	= "OutOfOrderDrops",
+	[TOYTCP_MIB_OUTOFORDER]		= "OutOfOrderQueued",
 	[TOYTCP_MIB_ACTIVEOPENS]	= "ActiveOpens",
 	[TOYTCP_MIB_PASSIVEOPENS]	= "PassiveOpens",
 	[TOYTCP_MIB_ESTABRESETS]	= "EstabResets",
@@ -748,6 +749,7 @@ static unsigned int toytcp_nf_local_in(void *priv, struct sk_buff *skb,
 	struct net *net = state->net;
 	const struct iphdr *iph = ip_hdr(skb);
 	const struct tcphdr *th;
+	enum toytcp_drop_reason reason;
 	unsigned int ihl, thl;
 	struct sock *sk;
 
@@ -762,17 +764,19 @@ static unsigned int toytcp_nf_local_in(void *priv, struct sk_buff *skb,
 	sk = toytcp_lookup(net, iph->saddr, th->source, iph->daddr, th->dest);
 	if (!sk)
 		return NF_ACCEPT;	/* not ours: on to Linux TCP */
+	thl = th->doff * 4;
 
 	/* Ours from here on: whatever is wrong with it is dropped and counted. */
-	thl = th->doff * 4;
 	if (thl < sizeof(*th) || !pskb_may_pull(skb, ihl + thl)) {
 		toytcp_inc_stat(net, TOYTCP_MIB_INBADHDR);
+		reason = TOYTCP_DROP_HEADER;
 		goto drop;
 	}
 	iph = ip_hdr(skb);
 	if (!skb_csum_unnecessary(skb) &&
 	    !toytcp_v4_checksum_ok(skb, ihl, iph->saddr, iph->daddr)) {
 		toytcp_inc_stat(net, TOYTCP_MIB_INCSUMERRORS);
+		reason = TOYTCP_DROP_CSUM;
 		goto drop;
 	}
 	skb_set_transport_header(skb, ihl);
@@ -790,6 +794,7 @@ static unsigned int toytcp_nf_local_in(void *priv, struct sk_buff *skb,
 			toytcp_rcv_segment(sk, skb);
 		} else if (sk_add_backlog(sk, skb, sk->sk_rcvbuf + sk->sk_sndbuf)) {
 			toytcp_inc_stat(net, TOYTCP_MIB_BACKLOGDROPS);
+			toytcp_trace_drop(sk, skb, TOYTCP_DROP_BACKLOG);
 			kfree_skb(skb);
 		}
 		bh_unlock_sock(sk);
@@ -797,6 +802,9 @@ static unsigned int toytcp_nf_local_in(void *priv, struct sk_buff *skb,
 	sock_put(sk);
 	return NF_STOLEN;
 drop:
+	/* a pull may have moved the header: the socket names the connection */
+	trace_toytcp_drop(sk->sk_rcv_saddr, sk->sk_num, sk->sk_daddr,
+			  ntohs(sk->sk_dport), 0, reason);
 	sock_put(sk);
 	kfree_skb(skb);
 	return NF_STOLEN;

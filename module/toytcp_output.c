@@ -15,6 +15,7 @@
 #include <kunit/visibility.h>
 
 #include "toytcp.h"
+#include "toytcp_trace.h"
 
 /* The receive window we can offer now, before the never-shrink rule. */
 static u32 toytcp_free_window(const struct sock *sk)
@@ -30,6 +31,13 @@ static u32 toytcp_free_window(const struct sock *sk)
 	return min_t(u32, space / 2, U16_MAX);
 }
 
+/* The smallest step by which the window opens: min(RCV.BUFF / 2, MSS). */
+static u32 toytcp_wnd_step(const struct sock *sk)
+{
+	return min_t(u32, toytcp_sk(sk)->advmss ? : TOYTCP_DEFAULT_MSS,
+		     READ_ONCE(sk->sk_rcvbuf) / 2);
+}
+
 /* The window still open to the peer at our last advertisement. */
 static u32 toytcp_rcv_wnd_now(const struct toytcp_sock *tp)
 {
@@ -42,8 +50,8 @@ static u32 toytcp_rcv_wnd_now(const struct toytcp_sock *tp)
  * toytcp_select_window() - the window to put in the next segment.
  * @sk: the socket, locked.
  *
- * The free receive buffer, but the right edge never moves left (RFC 9293
- * §3.8.6.2.2 asks receivers not to shrink the window).
+ * The free receive buffer, but the right edge never moves left, and moves
+ * right only by a worthwhile step (RFC 9293 §3.8.6.2.2).
  *
  * Return: the window, and records it as advertised.
  */
@@ -53,12 +61,17 @@ u32 toytcp_select_window(struct sock *sk)
 	u32 wnd = toytcp_free_window(sk);
 	u32 cur = toytcp_rcv_wnd_now(tp);
 
-	if (wnd < cur)
+	/*
+	 * Never shrink; and receiver-side silly window avoidance (RFC 9293
+	 * §3.8.6.2.2): open only by at least min(half the buffer, one MSS).
+	 */
+	if (wnd < cur || wnd - cur < toytcp_wnd_step(sk))
 		wnd = cur;
 	tp->rcv_wnd = wnd;
 	tp->rcv_wup = tp->rcv_nxt;
 	return wnd;
 }
+EXPORT_SYMBOL_IF_KUNIT(toytcp_select_window);
 
 /**
  * toytcp_build_header() - put a TCP header in front of @skb's data.
@@ -116,9 +129,16 @@ static int toytcp_transmit(struct sock *sk, struct sk_buff *skb)
 	struct toytcp_sock *tp = toytcp_sk(sk);
 	struct tcphdr *th = tcp_hdr(skb);
 
+	const u8 *opt = (const u8 *)(th + 1);
+
 	th->check = 0;
 	th->check = toytcp_v4_checksum(skb, 0, sk->sk_rcv_saddr, sk->sk_daddr);
 	tp->segs_out++;
+	if (th->ack)
+		toytcp_ack_sent(sk);	/* this ACK is the one a delayed ACK waited for */
+	trace_toytcp_send_segment(sk, th, skb->len - th->doff * 4,
+				  th->doff > 5 && opt[0] == 2 ?
+				  get_unaligned_be16(opt + 2) : 0);
 	return tp->xmit(sk, skb);
 }
 
@@ -148,8 +168,21 @@ void toytcp_init_xmit(struct sock *sk)
 	tp->fin_queued = 0;
 	tp->retransmits = 0;
 	tp->rtt_start = 0;
+	tp->snd_ssthresh = U32_MAX / 2;	/* no threshold until the first loss */
+	tp->recover = tp->iss;
+	tp->dupacks = 0;
+	tp->in_recovery = false;
 }
 EXPORT_SYMBOL_IF_KUNIT(toytcp_init_xmit);
+
+/* Initial window: 10 segments (RFC 6928), once the MSS is known. */
+void toytcp_init_cwnd(struct sock *sk)
+{
+	struct toytcp_sock *tp = toytcp_sk(sk);
+
+	tp->snd_cwnd = 10 * tp->mss;
+}
+EXPORT_SYMBOL_IF_KUNIT(toytcp_init_cwnd);
 
 /**
  * toytcp_send_syn() - send (or send again) our SYN: a SYN in SYN_SENT, a
@@ -235,7 +268,10 @@ static void toytcp_copy_from_queue(struct sock *sk, u32 seq, u8 *to,
 	WARN_ON_ONCE(len);
 }
 
-/* Send bytes [seq, seq + len) of the stream, with FIN after them if @fin. */
+/*
+ * Send bytes [seq, seq + len) of the stream, with FIN after them if @fin.
+ * snd_max follows; snd_nxt is the caller's to move.
+ */
 static int toytcp_send_data(struct sock *sk, u32 seq, unsigned int len, bool fin)
 {
 	struct toytcp_sock *tp = toytcp_sk(sk);
@@ -263,16 +299,52 @@ static int toytcp_send_data(struct sock *sk, u32 seq, unsigned int len, bool fin
 		tp->rtt_seq = end;
 		tp->rtt_start = jiffies ? : 1;
 	}
-	tp->snd_nxt = end;
 	if (toytcp_seq_after(end, tp->snd_max))
 		tp->snd_max = end;
 	return toytcp_transmit(sk, skb);
 }
 
 /**
- * toytcp_push() - send what the window allows of the queued data, then
- * our FIN once all data is out.
+ * toytcp_nagle_ok() - may a segment of @len bytes leave now? Nagle's rule
+ * (RFC 896, RFC 9293 §3.7.4) with sender-side silly window avoidance
+ * (RFC 9293 §3.8.6.2.1).
+ * @len: the segment: min(unsent data, usable window, MSS).
+ * @mss: the MSS.
+ * @unsent: bytes queued and not yet sent.
+ * @idle: nothing sent is unacknowledged.
+ * @nodelay: TCP_NODELAY.
+ * @cork: TCP_CORK.
+ * @max_sndwnd: the largest window the peer has offered.
+ *
+ * A full segment always goes. With TCP_CORK nothing less does. Else a
+ * short segment goes if it is all there is and nothing is in flight (or
+ * Nagle is off), or, when the window is what makes it short, if it is at
+ * least half the largest window the peer ever offered.
+ *
+ * Return: true to send now, false to hold the bytes back.
+ */
+bool toytcp_nagle_ok(u32 len, u32 mss, u32 unsent, bool idle, bool nodelay,
+		     bool cork, u32 max_sndwnd)
+{
+	if (len >= mss)
+		return true;
+	if (cork || !len)
+		return false;
+	if (!idle && !nodelay)
+		return false;	/* Nagle: wait for the ACK, then send more at once */
+	if (len == unsent)
+		return true;
+	return len >= max_sndwnd / 2;
+}
+EXPORT_SYMBOL_IF_KUNIT(toytcp_nagle_ok);
+
+/**
+ * toytcp_push() - send what the windows and Nagle allow of the queued
+ * data, then our FIN once all data is out.
  * @sk: the socket, locked, in a state that may send data.
+ *
+ * The limit is the smaller of the peer's window (flow control) and the
+ * congestion window, counted from snd_una.
  */
 void toytcp_push(struct sock *sk)
 {
@@ -284,21 +356,29 @@ void toytcp_push(struct sock *sk)
 		return;
 
 	while (toytcp_seq_before(tp->snd_nxt, tp->write_seq)) {
-		u32 wnd_end = tp->snd_una + tp->snd_wnd;
-		u32 len = tp->write_seq - tp->snd_nxt;
+		u32 limit = tp->snd_una + min(tp->snd_wnd, tp->snd_cwnd);
+		u32 unsent = tp->write_seq - tp->snd_nxt;
+		u32 len;
 		bool fin;
 
-		if (!toytcp_seq_before(tp->snd_nxt, wnd_end))
-			break;	/* the peer's window is full */
-		len = min3(len, (u32)tp->mss, wnd_end - tp->snd_nxt);
+		if (!toytcp_seq_before(tp->snd_nxt, limit))
+			break;	/* a window is full */
+		len = min3(unsent, (u32)tp->mss, limit - tp->snd_nxt);
+		if (!toytcp_nagle_ok(len, tp->mss, unsent,
+				     tp->snd_nxt == tp->snd_una, tp->nodelay,
+				     tp->cork, tp->max_sndwnd))
+			break;
 		fin = tp->fin_queued && tp->snd_nxt + len == tp->write_seq;
 		if (toytcp_send_data(sk, tp->snd_nxt, len, fin))
 			break;
+		tp->snd_nxt += len + fin;
 	}
 	/* A FIN alone: all data sent, FIN not yet (or to be sent again). */
-	if (tp->fin_queued && tp->snd_nxt == tp->write_seq)
-		toytcp_send_data(sk, tp->snd_nxt, 0, true);
+	if (tp->fin_queued && tp->snd_nxt == tp->write_seq &&
+	    !toytcp_send_data(sk, tp->snd_nxt, 0, true))
+		tp->snd_nxt++;
 	toytcp_arm_retx(sk);
+	toytcp_arm_persist(sk);
 }
 EXPORT_SYMBOL_IF_KUNIT(toytcp_push);
 
@@ -320,18 +400,36 @@ void toytcp_retransmit(struct sock *sk)
 }
 
 /**
- * toytcp_send_probe() - the peer's window is zero and data waits: send
- * one byte beyond the window, so the peer answers with its window.
+ * toytcp_retransmit_head() - send the oldest unacknowledged segment again
+ * (fast retransmit, and NewReno's partial ACKs); snd_nxt stays.
  * @sk: the socket, locked.
  */
-void toytcp_send_probe(struct sock *sk)
+void toytcp_retransmit_head(struct sock *sk)
 {
 	struct toytcp_sock *tp = toytcp_sk(sk);
+	u32 len = min_t(u32, tp->mss, tp->write_seq - tp->snd_una);
+	bool fin;
 
-	if (toytcp_seq_before(tp->snd_nxt, tp->write_seq))
-		toytcp_send_data(sk, tp->snd_nxt, 1, tp->fin_queued &&
-				 tp->snd_nxt + 1 == tp->write_seq);
-	toytcp_arm_retx(sk);
+	if (!toytcp_seq_before(tp->snd_una, tp->snd_max) ||
+	    toytcp_seq_after(tp->snd_una, tp->write_seq))
+		return;
+	fin = tp->fin_queued && tp->snd_una + len == tp->write_seq &&
+	      toytcp_seq_after(tp->snd_max, tp->write_seq);
+	tp->lost++;
+	toytcp_send_data(sk, tp->snd_una, len, fin);
+}
+
+/**
+ * toytcp_send_keepalive_probe() - an ACK with an old sequence number
+ * (snd_una - 1, no data): the peer must answer with an ACK carrying its
+ * current window. Probes both a zero window and an idle connection.
+ * @sk: the socket, locked.
+ *
+ * Return: 0 or a negative errno.
+ */
+int toytcp_send_keepalive_probe(struct sock *sk)
+{
+	return toytcp_send_ctl(sk, toytcp_sk(sk)->snd_una - 1, TOYTCP_ACK, 0);
 }
 
 /**
@@ -344,11 +442,13 @@ void toytcp_maybe_window_update(struct sock *sk)
 	struct toytcp_sock *tp = toytcp_sk(sk);
 	u32 now = toytcp_rcv_wnd_now(tp);
 	u32 could = toytcp_free_window(sk);
-	u32 step = min_t(u32, tp->mss, READ_ONCE(sk->sk_rcvbuf) / 2);
+	u32 step = toytcp_wnd_step(sk);
 
 	if (!((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 |
 				     TCPF_FIN_WAIT2)))
 		return;
-	if (could > now && could - now >= step)
+	if (could > now && could - now >= step) {
+		trace_toytcp_window_update(sk, 1, now, could);
 		toytcp_send_ack(sk);
+	}
 }

@@ -10,6 +10,11 @@
 
 #include "toytcp.h"
 
+/* the limits Linux puts on the keepalive options */
+#define TOYTCP_MAX_KEEPIDLE	32767
+#define TOYTCP_MAX_KEEPINTVL	32767
+#define TOYTCP_MAX_KEEPCNT	127
+
 int toytcp_setsockopt(struct socket *sock, int level, int optname,
 		      sockptr_t optval, unsigned int optlen)
 {
@@ -30,6 +35,31 @@ int toytcp_setsockopt(struct socket *sock, int level, int optname,
 		tp->nodelay = !!val;
 		if (val)
 			toytcp_push(sk);
+		break;
+	case TCP_CORK:
+		tp->cork = !!val;
+		if (!val)
+			toytcp_push(sk);	/* uncorked: what waited goes now */
+		break;
+	case TCP_KEEPIDLE:
+		if (val < 1 || val > TOYTCP_MAX_KEEPIDLE) {
+			err = -EINVAL;
+			break;
+		}
+		tp->keepidle = val;
+		toytcp_reset_keepalive(sk);
+		break;
+	case TCP_KEEPINTVL:
+		if (val < 1 || val > TOYTCP_MAX_KEEPINTVL)
+			err = -EINVAL;
+		else
+			tp->keepintvl = val;
+		break;
+	case TCP_KEEPCNT:
+		if (val < 1 || val > TOYTCP_MAX_KEEPCNT)
+			err = -EINVAL;
+		else
+			tp->keepcnt = val;
 		break;
 	case TCP_MAXSEG:
 		/* as Linux: 0 clears it; else between 88 and 65535 */
@@ -65,8 +95,14 @@ static void toytcp_get_info(struct sock *sk, struct tcp_info *info)
 		info->tcpi_unacked = DIV_ROUND_UP(tp->snd_max - tp->snd_una, tp->mss);
 	info->tcpi_rtt = tp->srtt_us;
 	info->tcpi_rttvar = tp->rttvar_us;
-	info->tcpi_snd_ssthresh = 0x7fffffff;	/* no congestion control yet */
-	info->tcpi_snd_cwnd = tp->mss ? max_t(u32, tp->snd_wnd / tp->mss, 1) : 0;
+	/* in segments, as Linux; no threshold yet reads 0x7fffffff */
+	info->tcpi_snd_ssthresh = tp->snd_ssthresh >= U32_MAX / 2 ? 0x7fffffff :
+				  tp->snd_ssthresh / max_t(u16, tp->mss, 1);
+	info->tcpi_snd_cwnd = tp->snd_cwnd / max_t(u16, tp->mss, 1);
+	info->tcpi_lost = tp->lost;
+	info->tcpi_ca_state = tp->in_recovery ? 3 : 0;	/* TCP_CA_Recovery */
+	info->tcpi_probes = tp->probes_out;
+	info->tcpi_max_pacing_rate = ~0ULL;
 	info->tcpi_rcv_space = tp->rcv_wnd;
 	info->tcpi_total_retrans = tp->total_retrans;
 	info->tcpi_bytes_acked = tp->bytes_acked;
@@ -103,6 +139,18 @@ int toytcp_getsockopt(struct socket *sock, int level, int optname,
 		return 0;
 	case TCP_NODELAY:
 		val = tp->nodelay;
+		break;
+	case TCP_CORK:
+		val = tp->cork;
+		break;
+	case TCP_KEEPIDLE:
+		val = tp->keepidle;
+		break;
+	case TCP_KEEPINTVL:
+		val = tp->keepintvl;
+		break;
+	case TCP_KEEPCNT:
+		val = tp->keepcnt;
 		break;
 	case TCP_MAXSEG:
 		val = tp->mss;

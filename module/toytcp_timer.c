@@ -1,7 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * toytcp_timer.c: the retransmission timer with its RFC 6298 estimator
- * (the seed's "타임아웃 값의 동적 조정"), and the TIME_WAIT timer.
+ * toytcp_timer.c: the timers of a connection.
+ *
+ *   retx_timer       retransmission, with the RFC 6298 estimator (the
+ *                    seed's "타임아웃 값의 동적 조정")
+ *   persist_timer    probes a zero window
+ *   delack_timer     sends a delayed ACK
+ *   keepalive_timer  probes an idle connection (SO_KEEPALIVE)
+ *   tw_timer         ends TIME_WAIT (and an orphan's FIN_WAIT_2)
  *
  * A timer fires in softirq. If the application holds the socket at that
  * moment, the work is left in tp->deferred and done by toytcp_release_cb()
@@ -11,6 +17,7 @@
 #include <kunit/visibility.h>
 
 #include "toytcp.h"
+#include "toytcp_trace.h"
 
 #define TOYTCP_RTO_MIN_US	(200 * USEC_PER_MSEC)	/* as Linux */
 #define TOYTCP_RTO_MAX_US	(120 * USEC_PER_SEC)
@@ -44,12 +51,10 @@ void toytcp_rtt_sample(struct toytcp_sock *tp, u32 rtt_us)
 }
 EXPORT_SYMBOL_IF_KUNIT(toytcp_rtt_sample);
 
+/* Something sent is unacknowledged. */
 static bool toytcp_has_work_to_time(const struct toytcp_sock *tp)
 {
-	/* something unacknowledged, or data (or FIN) waiting for a window */
-	return tp->snd_una != tp->snd_max ||
-	       tp->snd_nxt != tp->write_seq ||
-	       (tp->fin_queued && tp->snd_nxt == tp->write_seq);
+	return tp->snd_una != tp->snd_max;
 }
 
 /**
@@ -92,7 +97,11 @@ void toytcp_ack_advanced(struct sock *sk)
 	struct toytcp_sock *tp = toytcp_sk(sk);
 
 	if (tp->rtt_start && toytcp_seq_after_eq(tp->snd_una, tp->rtt_seq)) {
-		toytcp_rtt_sample(tp, jiffies_to_usecs(jiffies - tp->rtt_start));
+		u32 rtt_us = jiffies_to_usecs(jiffies - tp->rtt_start);
+
+		toytcp_rtt_sample(tp, rtt_us);
+		trace_toytcp_rto_update(sk, rtt_us, tp->srtt_us, tp->rttvar_us,
+					tp->rto_us);
 		tp->rtt_start = 0;
 	} else if (tp->retransmits && tp->srtt_us) {
 		/* backoff ends with a new ACK: RTO from the estimator again */
@@ -113,11 +122,6 @@ static void toytcp_retx_timeout(struct sock *sk)
 
 	if ((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN | TCPF_TIME_WAIT))
 		return;
-	if (tp->snd_una == tp->snd_max && tp->snd_wnd == 0) {
-		/* nothing in flight, data waiting on a zero window: probe */
-		toytcp_send_probe(sk);
-		return;
-	}
 	if (!toytcp_has_work_to_time(tp))
 		return;
 
@@ -140,39 +144,226 @@ static void toytcp_retx_timeout(struct sock *sk)
 		return;
 	}
 	tp->retransmits++;
+	if (!((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)))
+		toytcp_enter_loss(sk);
 	/* RFC 6298 (5.5): back off; (5.4): send the earliest segment again */
 	tp->rto_us = min_t(u32, tp->rto_us * 2, TOYTCP_RTO_MAX_US);
 	tp->rtt_start = 0;	/* Karn: no sample from a retransmitted segment */
+	trace_toytcp_retransmit(sk, tp->snd_una, tp->snd_max - tp->snd_una,
+				tp->rto_us, tp->retransmits);
 	toytcp_retransmit(sk);
 	toytcp_arm_retx(sk);
+}
+
+/* ---- zero-window probes ---- */
+
+static unsigned long toytcp_probe_interval(const struct toytcp_sock *tp)
+{
+	u64 us = (u64)tp->rto_us << min_t(u8, tp->probes_out, 10);
+
+	return usecs_to_jiffies(min_t(u64, us, TOYTCP_RTO_MAX_US));
+}
+
+/**
+ * toytcp_arm_persist() - data waits, nothing is in flight and the peer's
+ * window is zero: only a probe can learn when it opens (RFC 9293
+ * §3.8.6.1). Start the persist timer then; stop it otherwise.
+ * @sk: the socket, locked.
+ */
+void toytcp_arm_persist(struct sock *sk)
+{
+	struct toytcp_sock *tp = toytcp_sk(sk);
+
+	if (tp->snd_wnd || tp->snd_nxt == tp->write_seq ||
+	    tp->snd_una != tp->snd_max) {
+		sk_stop_timer(sk, &tp->persist_timer);
+		return;
+	}
+	if (!timer_pending(&tp->persist_timer))
+		sk_reset_timer(sk, &tp->persist_timer,
+			       jiffies + toytcp_probe_interval(tp));
+}
+
+static void toytcp_persist_expired(struct sock *sk)
+{
+	struct toytcp_sock *tp = toytcp_sk(sk);
+
+	if (!((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT |
+				     TCPF_FIN_WAIT1 | TCPF_CLOSING | TCPF_LAST_ACK)))
+		return;
+	if (tp->snd_wnd) {
+		toytcp_push(sk);
+		return;
+	}
+	if (tp->probes_out >= READ_ONCE(toytcp_retries2)) {
+		/* the peer answers no probe: it is gone */
+		toytcp_inc_stat(sock_net(sk), TOYTCP_MIB_TIMEOUTS);
+		WRITE_ONCE(sk->sk_err, ETIMEDOUT);
+		sk_error_report(sk);
+		toytcp_done(sk);
+		return;
+	}
+	toytcp_send_keepalive_probe(sk);
+	tp->probes_out++;
+	toytcp_arm_persist(sk);	/* again, with the backoff */
+}
+
+/* ---- delayed ACK ---- */
+
+/**
+ * toytcp_schedule_ack() - in-order data arrived: ACK it now if two full
+ * segments wait for their ACK (RFC 5681 §4.2), else within delack_ms.
+ * @sk: the socket, locked.
+ */
+void toytcp_schedule_ack(struct sock *sk)
+{
+	struct toytcp_sock *tp = toytcp_sk(sk);
+	unsigned int ms = min(READ_ONCE(toytcp_delack_ms), 200U);
+
+	if (tp->rcv_unacked >= 2U * tp->advmss || !ms) {
+		toytcp_send_ack(sk);
+		return;
+	}
+	if (!timer_pending(&tp->delack_timer))
+		sk_reset_timer(sk, &tp->delack_timer,
+			       jiffies + msecs_to_jiffies(ms));
+}
+
+/* A segment with our ACK left: nothing is owed any more. */
+void toytcp_ack_sent(struct sock *sk)
+{
+	struct toytcp_sock *tp = toytcp_sk(sk);
+
+	tp->rcv_unacked = 0;
+	sk_stop_timer(sk, &tp->delack_timer);
+}
+
+static void toytcp_delack_expired(struct sock *sk)
+{
+	if (toytcp_sk(sk)->rcv_unacked && sk->sk_state != TCP_CLOSE)
+		toytcp_send_ack(sk);
+}
+
+/* ---- keepalive ---- */
+
+static unsigned long toytcp_keepidle(const struct toytcp_sock *tp)
+{
+	return (unsigned long)tp->keepidle * HZ;
+}
+
+/* SO_KEEPALIVE turned on or off (struct proto's .keepalive). */
+void toytcp_keepalive(struct sock *sk, int on)
+{
+	struct toytcp_sock *tp = toytcp_sk(sk);
+
+	if (!on) {
+		sk_stop_timer(sk, &tp->keepalive_timer);
+		return;
+	}
+	if ((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN))
+		return;
+	sk_reset_timer(sk, &tp->keepalive_timer, jiffies + toytcp_keepidle(tp));
+}
+
+/* TCP_KEEPIDLE changed, or the connection opened: count from now. */
+void toytcp_reset_keepalive(struct sock *sk)
+{
+	if (sock_flag(sk, SOCK_KEEPOPEN))
+		toytcp_keepalive(sk, 1);
+}
+
+static void toytcp_keepalive_expired(struct sock *sk)
+{
+	struct toytcp_sock *tp = toytcp_sk(sk);
+	unsigned long idle = jiffies - tp->rcv_tstamp;
+
+	if (!sock_flag(sk, SOCK_KEEPOPEN) ||
+	    !((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT |
+				     TCPF_FIN_WAIT2)))
+		return;
+	/* data in flight: the retransmission timer watches the peer */
+	if (tp->snd_una != tp->snd_max || idle < toytcp_keepidle(tp)) {
+		sk_reset_timer(sk, &tp->keepalive_timer, jiffies +
+			       toytcp_keepidle(tp) - min(idle, toytcp_keepidle(tp)));
+		return;
+	}
+	if (tp->probes_out >= tp->keepcnt) {
+		toytcp_inc_stat(sock_net(sk), TOYTCP_MIB_TIMEOUTS);
+		WRITE_ONCE(sk->sk_err, ETIMEDOUT);
+		sk_error_report(sk);
+		toytcp_send_rst(sk);
+		toytcp_done(sk);
+		return;
+	}
+	toytcp_send_keepalive_probe(sk);
+	tp->probes_out++;
+	sk_reset_timer(sk, &tp->keepalive_timer,
+		       jiffies + (unsigned long)tp->keepintvl * HZ);
+}
+
+/* ---- running timer work, now or when the user lets the socket go ---- */
+
+static void toytcp_tw_expired(struct sock *sk)
+{
+	toytcp_done(sk);
+}
+
+/* What each timer does, by its TOYTCP_*_DEFERRED bit. */
+static void (*const toytcp_timer_work[])(struct sock *sk) = {
+	[TOYTCP_RETX_DEFERRED]		= toytcp_retx_timeout,
+	[TOYTCP_TW_DEFERRED]		= toytcp_tw_expired,
+	[TOYTCP_DELACK_DEFERRED]	= toytcp_delack_expired,
+	[TOYTCP_PERSIST_DEFERRED]	= toytcp_persist_expired,
+	[TOYTCP_KEEPALIVE_DEFERRED]	= toytcp_keepalive_expired,
+};
+
+/* Do a timer's work now, or leave it for release_cb if the user holds @sk. */
+static void toytcp_timer_fire(struct toytcp_sock *tp, int bit)
+{
+	struct sock *sk = &tp->sk;
+
+	bh_lock_sock(sk);
+	if (!sock_owned_by_user(sk))
+		toytcp_timer_work[bit](sk);
+	else if (!test_and_set_bit(bit, &tp->deferred))
+		sock_hold(sk);	/* release_cb's reference */
+	bh_unlock_sock(sk);
+	sock_put(sk);	/* the timer's reference */
 }
 
 static void toytcp_retx_timer(struct timer_list *t)
 {
 	struct toytcp_sock *tp = from_timer(tp, t, retx_timer);
-	struct sock *sk = &tp->sk;
 
-	bh_lock_sock(sk);
-	if (!sock_owned_by_user(sk))
-		toytcp_retx_timeout(sk);
-	else if (!test_and_set_bit(TOYTCP_RETX_DEFERRED, &tp->deferred))
-		sock_hold(sk);
-	bh_unlock_sock(sk);
-	sock_put(sk);	/* the timer's reference */
+	toytcp_timer_fire(tp, TOYTCP_RETX_DEFERRED);
 }
 
 static void toytcp_tw_timer(struct timer_list *t)
 {
 	struct toytcp_sock *tp = from_timer(tp, t, tw_timer);
-	struct sock *sk = &tp->sk;
 
-	bh_lock_sock(sk);
-	if (!sock_owned_by_user(sk))
-		toytcp_done(sk);
-	else if (!test_and_set_bit(TOYTCP_TW_DEFERRED, &tp->deferred))
-		sock_hold(sk);
-	bh_unlock_sock(sk);
-	sock_put(sk);
+	toytcp_timer_fire(tp, TOYTCP_TW_DEFERRED);
+}
+
+static void toytcp_delack_timer(struct timer_list *t)
+{
+	struct toytcp_sock *tp = from_timer(tp, t, delack_timer);
+
+	toytcp_timer_fire(tp, TOYTCP_DELACK_DEFERRED);
+}
+
+static void toytcp_persist_timer(struct timer_list *t)
+{
+	struct toytcp_sock *tp = from_timer(tp, t, persist_timer);
+
+	toytcp_timer_fire(tp, TOYTCP_PERSIST_DEFERRED);
+}
+
+static void toytcp_keepalive_timer(struct timer_list *t)
+{
+	struct toytcp_sock *tp = from_timer(tp, t, keepalive_timer);
+
+	toytcp_timer_fire(tp, TOYTCP_KEEPALIVE_DEFERRED);
 }
 
 /**
@@ -183,14 +374,13 @@ static void toytcp_tw_timer(struct timer_list *t)
 void toytcp_release_cb(struct sock *sk)
 {
 	struct toytcp_sock *tp = toytcp_sk(sk);
+	int i;
 
-	if (test_and_clear_bit(TOYTCP_RETX_DEFERRED, &tp->deferred)) {
-		toytcp_retx_timeout(sk);
-		__sock_put(sk);
-	}
-	if (test_and_clear_bit(TOYTCP_TW_DEFERRED, &tp->deferred)) {
-		toytcp_done(sk);
-		__sock_put(sk);
+	for (i = 0; i < ARRAY_SIZE(toytcp_timer_work); i++) {
+		if (test_and_clear_bit(i, &tp->deferred)) {
+			toytcp_timer_work[i](sk);
+			__sock_put(sk);
+		}
 	}
 }
 
@@ -200,6 +390,9 @@ void toytcp_init_timers(struct sock *sk)
 
 	timer_setup(&tp->retx_timer, toytcp_retx_timer, 0);
 	timer_setup(&tp->tw_timer, toytcp_tw_timer, 0);
+	timer_setup(&tp->delack_timer, toytcp_delack_timer, 0);
+	timer_setup(&tp->persist_timer, toytcp_persist_timer, 0);
+	timer_setup(&tp->keepalive_timer, toytcp_keepalive_timer, 0);
 }
 
 void toytcp_stop_timers(struct sock *sk)
@@ -208,6 +401,9 @@ void toytcp_stop_timers(struct sock *sk)
 
 	sk_stop_timer(sk, &tp->retx_timer);
 	sk_stop_timer(sk, &tp->tw_timer);
+	sk_stop_timer(sk, &tp->delack_timer);
+	sk_stop_timer(sk, &tp->persist_timer);
+	sk_stop_timer(sk, &tp->keepalive_timer);
 }
 
 /* Done after @timeout jiffies, whatever the state (TIME_WAIT, orphan FIN_WAIT_2). */

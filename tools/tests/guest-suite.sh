@@ -32,7 +32,7 @@ rmmod_wait() {
 	i=0
 	while ! rmmod toytcp 2>/dev/null; do
 		i=$((i + 1))
-		[ $i -lt 40 ] || return 1
+		[ $i -lt 120 ] || { grep TOYTCP /proc/net/protocols >&2; return 1; }
 		sleep 0.25
 	done
 }
@@ -66,6 +66,17 @@ for t in "$bin"/*_test; do
 	rc=$?
 	sed -n 's/^\(not ok\|ok\) [0-9]* \([^ #]*\)\(.*\)$/\1 - '"$kind: $name"'.\2\3/p' "$out/$name.tap"
 	cat "$out/$name.tap" | sed 's/^/#   /' | grep -v '^#   \(not \)\{0,1\}ok ' >&2
+	check "$name exit status" test $rc = 0
+done
+
+# Shell tests next to this script (TAP "ok N name" / "not ok N name").
+for t in "$(dirname "$0")"/*_test.sh; do
+	[ -f "$t" ] || continue
+	name=$(basename "$t" .sh)
+	sh "$t" > "$out/$name.tap" 2>&1
+	rc=$?
+	sed -n 's/^\(not ok\|ok\) [0-9]* \([^ #]*\)\(.*\)$/\1 - '"$kind: $name"'.\2\3/p' "$out/$name.tap"
+	sed 's/^/#   /' "$out/$name.tap" | grep -v '^#   \(not \)\{0,1\}ok ' >&2
 	check "$name exit status" test $rc = 0
 done
 
