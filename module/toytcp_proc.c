@@ -21,6 +21,7 @@ static bool toytcp_proc_show_sock(struct sock *sk, void *arg)
 {
 	struct toytcp_proc_walk *w = arg;
 	struct toytcp_sock *tp = toytcp_sk(sk);
+	u32 mss = max_t(u32, tp->mss, 1);
 	int timer = 0, rx, tx;
 	unsigned long expires = jiffies;
 
@@ -44,16 +45,27 @@ static bool toytcp_proc_show_sock(struct sock *sk, void *arg)
 		rx = max(rx, 0);
 		tx = max(tx, 0);
 	}
-	seq_setwidth(w->seq, 149);
+	/*
+	 * The columns of /proc/net/tcp up to ssthresh (cwnd and ssthresh in
+	 * segments, -1 for no threshold yet), then toytcp's own, named.
+	 */
 	seq_printf(w->seq,
-		   "%4d: %08X:%04X %08X:%04X %02X %08X:%08X %02X:%08lX %08X %5u %8d %lu %d %pK %lu",
+		   "%4d: %08X:%04X %08X:%04X %02X %08X:%08X %02X:%08lX %08X %5u %8d %lu %d %pK %lu %lu %u %u %d",
 		   w->n++, sk->sk_rcv_saddr, sk->sk_num, sk->sk_daddr,
 		   ntohs(sk->sk_dport), sk->sk_state, tx, rx, timer,
 		   jiffies_delta_to_clock_t(expires - jiffies), tp->retransmits,
-		   from_kuid_munged(seq_user_ns(w->seq), sk->sk_uid), 0,
+		   from_kuid_munged(seq_user_ns(w->seq), sk->sk_uid), tp->probes_out,
 		   sock_i_ino(sk), refcount_read(&sk->sk_refcnt), sk,
-		   (unsigned long)usecs_to_jiffies(tp->rto_us));
-	seq_pad(w->seq, '\n');
+		   jiffies_to_clock_t(usecs_to_jiffies(tp->rto_us)),
+		   jiffies_to_clock_t(msecs_to_jiffies(READ_ONCE(toytcp_delack_ms))),
+		   0, mss ? tp->snd_cwnd / mss : 0,
+		   tp->snd_ssthresh >= U32_MAX / 2 ? -1 : (int)(tp->snd_ssthresh / mss));
+	seq_printf(w->seq, " rtt_us=%u rttvar_us=%u rto_us=%u mss=%u rcv_mss=%u snd_wnd=%u rcv_wnd=%u cwnd=%u ssthresh=%u retrans=%u lost=%u",
+		   tp->srtt_us, tp->rttvar_us, tp->rto_us, tp->mss, tp->advmss,
+		   tp->snd_wnd, tp->rcv_wnd, tp->snd_cwnd,
+		   tp->snd_ssthresh >= U32_MAX / 2 ? 0 : tp->snd_ssthresh,
+		   tp->total_retrans, tp->lost);
+	seq_putc(w->seq, '\n');
 	return true;
 }
 
