@@ -16,6 +16,10 @@ done
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
 
+# The host's current directory, on its own share: it may lie under a tmpfs.
+mkdir -p "$TOYTCP_CWD"
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,ro toytcpcwd "$TOYTCP_CWD"
+
 out=$TOYTCP_OUT
 mkdir -p "$out"
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 toytcpout "$out"
