@@ -115,6 +115,15 @@ void toytcp_ack_advanced(struct sock *sk)
 	toytcp_restart_retx(sk);
 }
 
+/* The peer does not answer: the connection is over, with ETIMEDOUT. */
+static void toytcp_give_up(struct sock *sk)
+{
+	toytcp_inc_stat(sock_net(sk), TOYTCP_MIB_TIMEOUTS);
+	WRITE_ONCE(sk->sk_err, ETIMEDOUT);
+	sk_error_report(sk);
+	toytcp_done(sk);
+}
+
 static void toytcp_retx_timeout(struct sock *sk)
 {
 	struct toytcp_sock *tp = toytcp_sk(sk);
@@ -137,10 +146,7 @@ static void toytcp_retx_timeout(struct sock *sk)
 		break;
 	}
 	if (tp->retransmits >= limit) {
-		toytcp_inc_stat(sock_net(sk), TOYTCP_MIB_TIMEOUTS);
-		WRITE_ONCE(sk->sk_err, ETIMEDOUT);
-		sk_error_report(sk);
-		toytcp_done(sk);
+		toytcp_give_up(sk);
 		return;
 	}
 	tp->retransmits++;
@@ -197,10 +203,7 @@ static void toytcp_persist_expired(struct sock *sk)
 	}
 	if (tp->probes_out >= READ_ONCE(toytcp_retries2)) {
 		/* the peer answers no probe: it is gone */
-		toytcp_inc_stat(sock_net(sk), TOYTCP_MIB_TIMEOUTS);
-		WRITE_ONCE(sk->sk_err, ETIMEDOUT);
-		sk_error_report(sk);
-		toytcp_done(sk);
+		toytcp_give_up(sk);
 		return;
 	}
 	toytcp_send_keepalive_probe(sk);
@@ -288,11 +291,8 @@ static void toytcp_keepalive_expired(struct sock *sk)
 		return;
 	}
 	if (tp->probes_out >= tp->keepcnt) {
-		toytcp_inc_stat(sock_net(sk), TOYTCP_MIB_TIMEOUTS);
-		WRITE_ONCE(sk->sk_err, ETIMEDOUT);
-		sk_error_report(sk);
 		toytcp_send_rst(sk);
-		toytcp_done(sk);
+		toytcp_give_up(sk);
 		return;
 	}
 	toytcp_send_keepalive_probe(sk);
