@@ -197,6 +197,7 @@ static void toytcp_child_unlink(struct sock *sk, int old_state)
 			lp->synq_len--;
 		else
 			lp->acceptq_len--;
+		WRITE_ONCE(tp->parent->sk_ack_backlog, lp->acceptq_len);
 		queued = true;
 	}
 	spin_unlock_bh(&lp->accept_lock);
@@ -340,6 +341,7 @@ static void toytcp_stop_listening(struct sock *sk)
 	list_splice_init(&tp->acceptq, &children);
 	tp->synq_len = 0;
 	tp->acceptq_len = 0;
+	WRITE_ONCE(sk->sk_ack_backlog, 0);
 	spin_unlock_bh(&tp->accept_lock);
 	toytcp_unhash(sk);
 	toytcp_set_state(sk, TCP_CLOSE);
@@ -367,6 +369,7 @@ static struct sock *toytcp_accept_dequeue(struct toytcp_sock *tp)
 	if (ctp) {
 		list_del_init(&ctp->q_node);
 		tp->acceptq_len--;
+		WRITE_ONCE(tp->sk.sk_ack_backlog, tp->acceptq_len);
 	}
 	spin_unlock_bh(&tp->accept_lock);
 	return ctp ? &ctp->sk : NULL;

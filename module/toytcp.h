@@ -124,7 +124,8 @@ enum {
  * @rto_us: the current retransmission timeout, backoff included.
  * @rtt_seq: the timed segment's sequence number: a sample is taken when
  *           an ACK covers it, if it was not retransmitted (Karn).
- * @rtt_start: when the timed segment was sent (jiffies), 0 if none.
+ * @rtt_start: when the timed segment was sent (microseconds of the
+ *             monotonic clock), 0 if none.
  * @retransmits: timeouts in a row for the oldest segment.
  * @retx_timer: retransmission timer.
  * @tw_timer: TIME_WAIT (2*MSL), and FIN_WAIT_2 for orphans.
@@ -213,7 +214,7 @@ struct toytcp_sock {
 	u32 rttvar_us;
 	u32 rto_us;
 	u32 rtt_seq;
-	unsigned long rtt_start;
+	u64 rtt_start;
 	u8 retransmits;
 	struct timer_list retx_timer;
 	struct timer_list tw_timer;
@@ -266,6 +267,12 @@ struct toytcp_sock {
 
 	int (*xmit)(struct sock *sk, struct sk_buff *skb);
 };
+
+/* Microseconds of the monotonic clock, never 0 (0 means "not timing"). */
+static inline u64 toytcp_clock_us(void)
+{
+	return ktime_to_us(ktime_get()) ? : 1;
+}
 
 static inline struct toytcp_sock *toytcp_sk(const struct sock *sk)
 {

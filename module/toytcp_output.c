@@ -202,7 +202,7 @@ int toytcp_send_syn(struct sock *sk)
 		flags |= TOYTCP_ACK;
 	if (!tp->retransmits && !tp->rtt_start) {
 		tp->rtt_seq = tp->iss + 1;
-		tp->rtt_start = jiffies ? : 1;
+		tp->rtt_start = toytcp_clock_us();
 	}
 	err = toytcp_send_ctl(sk, tp->iss, flags, tp->advmss);
 	tp->snd_nxt = tp->iss + 1;
@@ -297,7 +297,7 @@ static int toytcp_send_data(struct sock *sk, u32 seq, unsigned int len, bool fin
 	} else if (!tp->rtt_start) {
 		/* time this segment (Karn: never a retransmitted one) */
 		tp->rtt_seq = end;
-		tp->rtt_start = jiffies ? : 1;
+		tp->rtt_start = toytcp_clock_us();
 	}
 	if (toytcp_seq_after(end, tp->snd_max))
 		tp->snd_max = end;

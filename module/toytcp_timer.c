@@ -97,7 +97,7 @@ void toytcp_ack_advanced(struct sock *sk)
 	struct toytcp_sock *tp = toytcp_sk(sk);
 
 	if (tp->rtt_start && toytcp_seq_after_eq(tp->snd_una, tp->rtt_seq)) {
-		u32 rtt_us = jiffies_to_usecs(jiffies - tp->rtt_start);
+		u32 rtt_us = toytcp_clock_us() - tp->rtt_start;
 
 		toytcp_rtt_sample(tp, rtt_us);
 		trace_toytcp_rto_update(sk, rtt_us, tp->srtt_us, tp->rttvar_us,

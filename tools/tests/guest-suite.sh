@@ -11,6 +11,8 @@ build=$1
 bin=$2
 kind=${3:-debug}
 out=${TOYTCP_OUT:-/tmp}
+# for trace_test and toystat_test: tools/ (toytrace, toystat), the programs
+export TOYTCP_TOOLS="$(cd "$(dirname "$0")/.." && pwd)" TOYTCP_BIN="$(cd "$bin/.." && pwd)"
 
 ok() { echo "ok - $kind: $1"; }
 fail() { echo "not ok - $kind: $1"; }
