@@ -12,23 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
-#include <linux/toytcp.h>
-
-static int family(void)
-{
-	FILE *f = fopen(TOYTCP_FAMILY_PATH, "r");
-	int fam = -1;
-
-	if (!f) {
-		fprintf(stderr, "toydemo: toytcp is not loaded (%s: %s)\n",
-			TOYTCP_FAMILY_PATH, strerror(errno));
-		exit(1);
-	}
-	if (fscanf(f, "%d", &fam) != 1)
-		fam = -1;
-	fclose(f);
-	return fam;
-}
+#include "toytcp_tool.h"
 
 static void show_protocols(void)
 {
@@ -46,7 +30,7 @@ static void show_protocols(void)
 int main(int argc, char **argv)
 {
 	int n = argc > 1 ? atoi(argv[1]) : 3;
-	int fam = family();
+	int fam = toytcp_family("toydemo");
 	int fds[64];
 
 	if (n < 1 || n > 64)

@@ -17,22 +17,7 @@
 #include <netinet/in.h>
 #include <linux/tcp.h>
 #include <sys/socket.h>
-#include <linux/toytcp.h>
-
-static int family(void)
-{
-	FILE *f = fopen(TOYTCP_FAMILY_PATH, "r");
-	int fam = -1;
-
-	if (!f) {
-		fprintf(stderr, "toyget: toytcp is not loaded\n");
-		exit(1);
-	}
-	if (fscanf(f, "%d", &fam) != 1)
-		fam = -1;
-	fclose(f);
-	return fam;
-}
+#include "toytcp_tool.h"
 
 static void stage(const char *what)
 {
@@ -59,7 +44,7 @@ int main(int argc, char **argv)
 	sin.sin_port = htons(atoi(argv[2]));
 
 	stage("socket(AF_TOYTCP, SOCK_STREAM, 0)");
-	fd = socket(family(), SOCK_STREAM, 0);
+	fd = socket(toytcp_family("toyget"), SOCK_STREAM, 0);
 	if (fd < 0) {
 		perror("socket");
 		return 1;

@@ -21,7 +21,7 @@
 #include <unistd.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
-#include <linux/toytcp.h>
+#include "toytcp_tool.h"
 
 static int quiet;
 
@@ -32,21 +32,6 @@ static void stage(const char *fmt, const char *arg)
 	fprintf(stderr, "toyserve: ");
 	fprintf(stderr, fmt, arg);
 	fputc('\n', stderr);
-}
-
-static int family(void)
-{
-	FILE *f = fopen(TOYTCP_FAMILY_PATH, "r");
-	int fam = -1;
-
-	if (!f) {
-		fprintf(stderr, "toyserve: toytcp is not loaded\n");
-		exit(1);
-	}
-	if (fscanf(f, "%d", &fam) != 1)
-		fam = -1;
-	fclose(f);
-	return fam;
 }
 
 static char *load(const char *path, size_t *len)
@@ -182,7 +167,7 @@ int main(int argc, char **argv)
 	body = load(file, &blen);
 
 	stage("%s", "socket(AF_TOYTCP, SOCK_STREAM, 0)");
-	lfd = socket(family(), SOCK_STREAM, 0);
+	lfd = socket(toytcp_family("toyserve"), SOCK_STREAM, 0);
 	if (lfd < 0) {
 		perror("socket");
 		return 1;

@@ -25,7 +25,7 @@
 #include <unistd.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
-#include <linux/toytcp.h>
+#include "toytcp_tool.h"
 
 static void wait_line(void)
 {
@@ -46,8 +46,7 @@ int main(int argc, char **argv)
 	struct sockaddr_in sin = { .sin_family = AF_INET };
 	char req[512], buf[4096];
 	ssize_t n, total = 0;
-	FILE *f;
-	int fd, fam = -1;
+	int fd;
 
 	if (argc < 3) {
 		fprintf(stderr, "usage: toystep ADDRESS PORT [PATH] < COMMANDS\n");
@@ -58,14 +57,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	sin.sin_port = htons(atoi(argv[2]));
-	f = fopen(TOYTCP_FAMILY_PATH, "r");
-	if (!f || fscanf(f, "%d", &fam) != 1) {
-		fprintf(stderr, "toystep: toytcp is not loaded\n");
-		return 1;
-	}
-	fclose(f);
-
-	fd = socket(fam, SOCK_STREAM, 0);
+	fd = socket(toytcp_family("toystep"), SOCK_STREAM, 0);
 	if (fd < 0) {
 		perror("socket");
 		return 1;
