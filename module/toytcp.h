@@ -142,7 +142,10 @@ enum {
  *
  * Zero window (RFC 9293 §3.8.6.1):
  * @persist_timer: probes a zero window.
- * @probes_out: window probes (or keepalive probes) without an answer.
+ * @persist_backoff: the probe interval is the RTO times 2^this; grows with
+ *                   each probe, back to 0 when the window opens.
+ * @probes_out: window or keepalive probes since the peer last said
+ *              anything (any ACK resets it).
  *
  * Delayed ACK (RFC 9293 §3.8.6.3; RFC 5681 §4.2):
  * @delack_timer: sends the ACK that is being held back.
@@ -229,6 +232,7 @@ struct toytcp_sock {
 	u32 max_sndwnd;
 
 	struct timer_list persist_timer;
+	u8 persist_backoff;
 	u8 probes_out;
 
 	struct timer_list delack_timer;

@@ -282,7 +282,6 @@ static bool toytcp_rcv_ack(struct sock *sk, struct sk_buff *skb)
 		tp->snd_una = ack;
 		if (toytcp_seq_before(tp->snd_nxt, ack))
 			tp->snd_nxt = ack;
-		tp->probes_out = 0;
 		toytcp_free_acked(sk);
 		toytcp_cc_ack(sk, acked);
 		toytcp_ack_advanced(sk);
@@ -291,9 +290,8 @@ static bool toytcp_rcv_ack(struct sock *sk, struct sk_buff *skb)
 		   cb->window == tp->snd_wnd) {
 		/* a duplicate ACK (RFC 5681 §2): a segment after a hole arrived */
 		toytcp_cc_dupack(sk);
-	} else if (!tp->snd_wnd || cb->window != tp->snd_wnd) {
-		tp->probes_out = 0;	/* an answer to a window probe */
 	}
+	tp->probes_out = 0;	/* the peer is alive: probes were answered */
 	/* window update, if this segment is newer than the last one used */
 	if (toytcp_seq_before(tp->snd_wl1, cb->seq) ||
 	    (tp->snd_wl1 == cb->seq && toytcp_seq_before_eq(tp->snd_wl2, ack))) {

@@ -165,7 +165,7 @@ static void toytcp_retx_timeout(struct sock *sk)
 
 static unsigned long toytcp_probe_interval(const struct toytcp_sock *tp)
 {
-	u64 us = (u64)tp->rto_us << min_t(u8, tp->probes_out, 10);
+	u64 us = (u64)tp->rto_us << min_t(u8, tp->persist_backoff, 10);
 
 	return usecs_to_jiffies(min_t(u64, us, TOYTCP_RTO_MAX_US));
 }
@@ -183,6 +183,7 @@ void toytcp_arm_persist(struct sock *sk)
 	if (tp->snd_wnd || tp->snd_nxt == tp->write_seq ||
 	    tp->snd_una != tp->snd_max) {
 		sk_stop_timer(sk, &tp->persist_timer);
+		tp->persist_backoff = 0;
 		return;
 	}
 	if (!timer_pending(&tp->persist_timer))
@@ -208,6 +209,8 @@ static void toytcp_persist_expired(struct sock *sk)
 	}
 	toytcp_send_keepalive_probe(sk);
 	tp->probes_out++;
+	if (tp->persist_backoff < 10)
+		tp->persist_backoff++;
 	toytcp_arm_persist(sk);	/* again, with the backoff */
 }
 

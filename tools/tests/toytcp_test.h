@@ -929,4 +929,453 @@ static inline void tt_catch_sigpipe(void)
 	tt_sigpipes = 0;
 }
 
+
+/* ------------------------------------------------------------------ */
+/* Reliability helpers: TCP_INFO, module parameters, counters, netem,   */
+/* offloads, packet captures                                            */
+
+#include <stddef.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+
+/*
+ * Linux's struct tcp_info (<linux/tcp.h>) as far as the tests read it:
+ * glibc's struct tcp_info stops at tcpi_total_retrans and cannot be
+ * included together with the kernel's, so the kernel's later fields
+ * follow it here by hand, at the kernel's offsets.
+ */
+struct tt_tcp_info {
+	struct tcp_info b;		/* tcpi_state .. tcpi_total_retrans */
+	uint64_t pacing_rate;
+	uint64_t max_pacing_rate;
+	uint64_t bytes_acked;
+	uint64_t bytes_received;
+	uint32_t segs_out;
+	uint32_t segs_in;
+	uint32_t notsent_bytes;
+	uint32_t min_rtt;
+	uint32_t data_segs_in;
+	uint32_t data_segs_out;
+};
+_Static_assert(offsetof(struct tt_tcp_info, pacing_rate) == 104, "tcp_info layout");
+_Static_assert(offsetof(struct tt_tcp_info, bytes_acked) == 120, "tcp_info layout");
+_Static_assert(offsetof(struct tt_tcp_info, segs_out) == 136, "tcp_info layout");
+_Static_assert(offsetof(struct tt_tcp_info, data_segs_in) == 152, "tcp_info layout");
+
+/* TCP_INFO of fd; 0 or -1. The fields the socket did not fill stay 0. */
+static inline int tt_tcp_info(int fd, struct tt_tcp_info *ti)
+{
+	socklen_t len = sizeof(*ti);
+
+	memset(ti, 0, sizeof(*ti));
+	return getsockopt(fd, IPPROTO_TCP, TCP_INFO, ti, &len);
+}
+
+/* Wait until nothing fd sent is unacknowledged; 0, or -1 on timeout. */
+static inline int tt_wait_acked(int fd, int timeout_ms)
+{
+	double end = tt_now() + timeout_ms / 1000.0;
+	struct tt_tcp_info ti;
+
+	for (;;) {
+		if (!tt_tcp_info(fd, &ti) && !ti.b.tcpi_unacked && !ti.notsent_bytes)
+			return 0;
+		if (tt_now() > end)
+			return -1;
+		tt_msleep(20);
+	}
+}
+
+/*
+ * Set a toytcp module parameter (name under TT_PARAM_DIR); in inet mode,
+ * the sysctl given instead (a path under /proc/sys, in the caller's
+ * netns), or nothing if inet_sysctl is NULL. Returns the old value, or -1.
+ */
+static inline int tt_set_param(const char *name, const char *inet_sysctl, int v)
+{
+	char p[256];
+	int old;
+
+	if (tt_inet_mode()) {
+		if (!inet_sysctl)
+			return 0;
+		snprintf(p, sizeof(p), "%s", inet_sysctl);
+	} else {
+		snprintf(p, sizeof(p), TT_PARAM_DIR "%s", name);
+	}
+	old = tt_read_int(p);
+	if (old < 0 || tt_write_int(p, v))
+		return -1;
+	return old;
+}
+
+/* A counter of /proc/net/toytcp_stats in the caller's netns, -1 if absent. */
+static inline long tt_stat(const char *name)
+{
+	FILE *f = fopen("/proc/net/toytcp_stats", "r");
+	char key[64];
+	long v, found = -1;
+
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63s %ld", key, &v) == 2)
+		if (!strcmp(key, name))
+			found = v;
+	fclose(f);
+	return found;
+}
+
+/*
+ * A field of Linux TCP's counters in /proc/net/snmp ("Tcp") or
+ * /proc/net/netstat ("TcpExt"), as seen from namespace which; -1 if absent.
+ */
+static inline long tt_linux_stat(int which, const char *file, const char *group,
+				 const char *name)
+{
+	char names[4096], vals[4096], *sn, *sv, *n, *v;
+	long found = -1;
+	size_t glen = strlen(group);
+	FILE *f;
+
+	if (which != TT_A && tt_enter(which))
+		return -1;
+	f = fopen(file, "r");
+	if (which != TT_A && tt_enter(TT_A)) {
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	if (!f)
+		return -1;
+	while (fgets(names, sizeof(names), f) && fgets(vals, sizeof(vals), f)) {
+		if (strncmp(names, group, glen) || names[glen] != ':')
+			continue;
+		n = strtok_r(names + glen + 1, " \n", &sn);
+		v = strtok_r(vals + glen + 1, " \n", &sv);
+		while (n && v) {
+			if (!strcmp(n, name))
+				found = atol(v);
+			n = strtok_r(NULL, " \n", &sn);
+			v = strtok_r(NULL, " \n", &sv);
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+/*
+ * netem on the egress of an interface of namespace ns (TT_NS_A, TT_NS_B):
+ * "loss 5%", "delay 10ms reorder 25% 50%", ...; NULL removes it. 0 or the
+ * tc exit status.
+ */
+static inline int tt_netem(const char *ns, const char *ifname, const char *args)
+{
+	static bool loaded;
+
+	if (!args)
+		return tt_sh("tc -n %s qdisc del dev %s root 2>/dev/null", ns, ifname);
+	if (!loaded) {	/* a module on Debian's kernel, built in on the debug one */
+		tt_sh("modprobe -q sch_netem 2>/dev/null");
+		loaded = true;
+	}
+	return tt_sh("tc -n %s qdisc replace dev %s root netem %s", ns, ifname, args);
+}
+
+/* Both directions of the veth pair at once. */
+static inline int tt_netem_both(const char *args)
+{
+	return tt_netem(TT_NS_A, TT_IF_A, args) | tt_netem(TT_NS_B, TT_IF_B, args);
+}
+
+/*
+ * One ethtool "set" command (ETHTOOL_STSO 0x1f, ETHTOOL_SGSO 0x24,
+ * ETHTOOL_STXCSUM 0x17, ...) on interface ifname of namespace which: no
+ * ethtool binary here, so the ioctl itself. 0 or -1.
+ */
+static inline int tt_ethtool_set(int which, const char *ifname, uint32_t cmd, uint32_t val)
+{
+	struct { uint32_t cmd, data; } ev = { cmd, val };
+	struct ifreq ifr;
+	int fd, rc, err;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ifr.ifr_data = (char *)&ev;
+	if (which != TT_A && tt_enter(which))
+		return -1;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	rc = fd < 0 ? -1 : ioctl(fd, 0x8946 /* SIOCETHTOOL */, &ifr);
+	err = errno;
+	if (fd >= 0)
+		close(fd);
+	if (which != TT_A && tt_enter(TT_A))
+		return -1;
+	errno = err;
+	return rc;
+}
+
+/*
+ * Segmentation offloads off on both ends of the pair: Linux TCP then hands
+ * the veth MSS-sized segments instead of 64 KB super-packets, so netem
+ * drops, corrupts and reorders segments, and a capture counts segments.
+ */
+static inline int tt_offloads_off(void)
+{
+	int rc = 0;
+
+	rc |= tt_ethtool_set(TT_A, TT_IF_A, 0x1f, 0);	/* TSO */
+	rc |= tt_ethtool_set(TT_A, TT_IF_A, 0x24, 0);	/* GSO */
+	rc |= tt_ethtool_set(TT_B, TT_IF_B, 0x1f, 0);
+	rc |= tt_ethtool_set(TT_B, TT_IF_B, 0x24, 0);
+	return rc;
+}
+
+/* A running tcpdump writing a pcap file. */
+struct tt_cap {
+	pid_t pid;
+	char path[128];
+	char err[128];
+};
+
+/*
+ * Start tcpdump on ifname of namespace which, headers only, into a file
+ * under /tmp; returns 0 once it listens (bounded), -1 otherwise.
+ */
+static inline int tt_cap_start(struct tt_cap *c, int which, const char *ifname,
+			       const char *filter)
+{
+	static int seq;
+	double end;
+	char buf[512];
+
+	snprintf(c->path, sizeof(c->path), "/tmp/tt_cap.%d.%d.pcap", getpid(), seq);
+	snprintf(c->err, sizeof(c->err), "/tmp/tt_cap.%d.%d.err", getpid(), seq++);
+	unlink(c->path);
+	fflush(stdout);
+	fflush(stderr);
+	c->pid = fork();
+	if (c->pid < 0)
+		return -1;
+	if (c->pid == 0) {
+		int fd = open(c->err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		if (fd < 0 || dup2(fd, 2) < 0 || dup2(fd, 1) < 0)
+			_exit(97);
+		if (tt_enter(which))
+			_exit(96);
+		/* no socket of the test may stay open in tcpdump */
+		for (int i = 3; i < 1024; i++)
+			close(i);
+		signal(SIGALRM, SIG_DFL);
+		alarm(900);
+		/* immediate mode: no packet waits in a ring block at the end */
+		execlp("tcpdump", "tcpdump", "-i", ifname, "-n", "-U", "-Z", "root",
+		       "--immediate-mode", "-B", "8192", "-s", "128", "-w", c->path,
+		       filter, (char *)NULL);
+		_exit(95);
+	}
+	end = tt_now() + 20;
+	while (tt_now() < end) {
+		FILE *f = fopen(c->err, "r");
+		bool ok = false;
+
+		if (f) {
+			while (fgets(buf, sizeof(buf), f))
+				if (strstr(buf, "listening on"))
+					ok = true;
+			fclose(f);
+		}
+		if (ok)
+			return 0;
+		if (waitpid(c->pid, NULL, WNOHANG) == c->pid) {
+			c->pid = 0;
+			return -1;
+		}
+		tt_msleep(50);
+	}
+	kill(c->pid, SIGKILL);
+	waitpid(c->pid, NULL, 0);
+	c->pid = 0;
+	return -1;
+}
+
+/*
+ * Stop it (SIGINT, then SIGKILL after 10 s) after 300 ms for the last
+ * packets to be written; the file stays.
+ */
+static inline void tt_cap_stop(struct tt_cap *c)
+{
+	double end;
+
+	if (c->pid <= 0)
+		return;
+	tt_msleep(300);
+	end = tt_now() + 10;
+	kill(c->pid, SIGINT);
+	while (waitpid(c->pid, NULL, WNOHANG) != c->pid) {
+		if (tt_now() > end) {
+			kill(c->pid, SIGKILL);
+			waitpid(c->pid, NULL, 0);
+			break;
+		}
+		tt_msleep(20);
+	}
+	c->pid = 0;
+}
+
+/* One TCP segment of a capture; addresses and ports in host order. */
+struct tt_pkt {
+	double t;		/* capture time, seconds (wall clock) */
+	uint32_t saddr, daddr;
+	uint16_t sport, dport;
+	uint32_t seq, ack;
+	uint8_t flags;		/* TH_FIN .. TH_URG, as the 13th header byte */
+	uint16_t win;
+	uint32_t len;		/* TCP data bytes, from the IPv4 total length */
+	uint16_t ip_id;		/* IPv4 identification */
+};
+
+#define TT_F_FIN 0x01
+#define TT_F_SYN 0x02
+#define TT_F_RST 0x04
+#define TT_F_PSH 0x08
+#define TT_F_ACK 0x10
+
+static inline uint32_t tt_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline uint16_t tt_be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/*
+ * Read the TCP/IPv4 segments of a pcap file (Ethernet link type, either
+ * byte order, micro- or nanosecond stamps). *out is malloc()ed; returns
+ * the count, or -1 if the file is not a readable pcap.
+ */
+static inline int tt_pcap_read(const char *path, struct tt_pkt **out)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t gh[24], rh[16], d[256];
+	struct tt_pkt *v = NULL;
+	int n = 0, cap = 0;
+	bool swap, nano;
+	uint32_t magic;
+
+	*out = NULL;
+	if (!f)
+		return -1;
+	if (fread(gh, 1, 24, f) != 24)
+		goto bad;
+	magic = gh[0] | gh[1] << 8 | gh[2] << 16 | (uint32_t)gh[3] << 24;
+	swap = magic == 0xd4c3b2a1 || magic == 0x4d3cb2a1;
+	nano = magic == 0xa1b23c4d || magic == 0x4d3cb2a1;
+	if (!swap && magic != 0xa1b2c3d4 && magic != 0xa1b23c4d)
+		goto bad;
+#define TT_U32(p) (swap ? tt_be32(p) : (uint32_t)((p)[0] | (p)[1] << 8 | (p)[2] << 16 | \
+						 (uint32_t)(p)[3] << 24))
+	if (TT_U32(gh + 20) != 1)	/* LINKTYPE_ETHERNET */
+		goto bad;
+	while (fread(rh, 1, 16, f) == 16) {
+		uint32_t incl = TT_U32(rh + 8), take = incl < sizeof(d) ? incl : sizeof(d);
+		const uint8_t *ip = d + 14, *th;
+		unsigned int ihl, doff, tot;
+		struct tt_pkt p;
+
+		if (fread(d, 1, take, f) != take ||
+		    (incl > take && fseek(f, incl - take, SEEK_CUR)))
+			goto bad;
+		if (take < 14 + 20 || tt_be16(d + 12) != 0x0800 || (ip[0] >> 4) != 4 ||
+		    ip[9] != IPPROTO_TCP)
+			continue;
+		ihl = (ip[0] & 15) * 4;
+		if (take < 14 + ihl + 20)
+			continue;
+		th = ip + ihl;
+		doff = (th[12] >> 4) * 4;
+		tot = tt_be16(ip + 2);
+		p.t = TT_U32(rh) + TT_U32(rh + 4) / (nano ? 1e9 : 1e6);
+		p.saddr = tt_be32(ip + 12);
+		p.daddr = tt_be32(ip + 16);
+		p.sport = tt_be16(th);
+		p.dport = tt_be16(th + 2);
+		p.seq = tt_be32(th + 4);
+		p.ack = tt_be32(th + 8);
+		p.flags = th[13];
+		p.win = tt_be16(th + 14);
+		p.len = tot > ihl + doff ? tot - ihl - doff : 0;
+		p.ip_id = tt_be16(ip + 4);
+		if (n == cap) {
+			struct tt_pkt *nv;
+
+			cap = cap ? 2 * cap : 1024;
+			nv = realloc(v, cap * sizeof(*v));
+			if (!nv)
+				goto bad;
+			v = nv;
+		}
+		v[n++] = p;
+	}
+#undef TT_U32
+	fclose(f);
+	*out = v;
+	return n;
+bad:
+	fclose(f);
+	free(v);
+	return -1;
+}
+
+/* A host-order IPv4 address from dotted text. */
+static inline uint32_t tt_ip(const char *s)
+{
+	struct in_addr a;
+
+	inet_pton(AF_INET, s, &a);
+	return ntohl(a.s_addr);
+}
+
+/* Sequence-number comparison on the 2^32 circle. */
+static inline bool tt_seq_after(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) > 0;
+}
+
+/* True on Debian's stock kernel (release "*-amd64"), false on the debug one. */
+static inline bool tt_debian_kernel(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/osrelease", "r");
+	char r[128] = "";
+	size_t l;
+
+	if (f) {
+		if (!fgets(r, sizeof(r), f))
+			r[0] = 0;
+		fclose(f);
+	}
+	l = strcspn(r, "\n");
+	r[l] = 0;
+	return l > 6 && !strcmp(r + l - 6, "-amd64");
+}
+
+/* An unsigned size from the environment (k/M suffixes), or def. */
+static inline uint64_t tt_env_size(const char *name, uint64_t def)
+{
+	const char *e = getenv(name);
+	char *endp;
+	uint64_t v;
+
+	if (!e || !*e)
+		return def;
+	v = strtoull(e, &endp, 0);
+	if (*endp == 'k' || *endp == 'K')
+		v <<= 10;
+	else if (*endp == 'm' || *endp == 'M')
+		v <<= 20;
+	return v;
+}
+
 #endif /* TOYTCP_TEST_H */
