@@ -337,7 +337,6 @@ enum toytcp_drop_reason {
 	TOYTCP_DROP_BACKLOG,
 	TOYTCP_DROP_LISTEN,
 	TOYTCP_DROP_NO_ACK,
-	TOYTCP_DROP_STATE,
 };
 
 void toytcp_trace_drop(const struct sock *sk, const struct sk_buff *skb,

@@ -209,7 +209,6 @@ TRACE_DEFINE_ENUM(TOYTCP_DROP_RCVBUF);
 TRACE_DEFINE_ENUM(TOYTCP_DROP_BACKLOG);
 TRACE_DEFINE_ENUM(TOYTCP_DROP_LISTEN);
 TRACE_DEFINE_ENUM(TOYTCP_DROP_NO_ACK);
-TRACE_DEFINE_ENUM(TOYTCP_DROP_STATE);
 
 #define toytcp_show_drop(r) __print_symbolic(r,			\
 	{ TOYTCP_DROP_CSUM, "checksum" },			\
@@ -219,8 +218,7 @@ TRACE_DEFINE_ENUM(TOYTCP_DROP_STATE);
 	{ TOYTCP_DROP_RCVBUF, "rcvbuf_full" },			\
 	{ TOYTCP_DROP_BACKLOG, "backlog_full" },		\
 	{ TOYTCP_DROP_LISTEN, "listen_queue_full" },		\
-	{ TOYTCP_DROP_NO_ACK, "no_ack" },			\
-	{ TOYTCP_DROP_STATE, "wrong_state" })
+	{ TOYTCP_DROP_NO_ACK, "no_ack" })
 
 TRACE_EVENT(toytcp_drop,
 	TP_PROTO(__be32 saddr, u16 sport, __be32 daddr, u16 dport, u32 seq,
