@@ -67,6 +67,7 @@ struct th_conn *th_conn(struct kunit *test, int state)
 	KUNIT_ASSERT_NOT_NULL(test, sk);
 	t->sk = sk;
 	skb_queue_head_init(&t->sent);
+	t->wnd = U16_MAX;
 	test->priv = t;
 	th_current = t;
 
@@ -106,7 +107,89 @@ struct th_conn *th_conn(struct kunit *test, int state)
 EXPORT_SYMBOL_GPL(th_conn);
 
 /**
- * th_segment() - a segment arrives from the peer.
+ * th_build() - a segment from the peer as it comes off the wire: IPv4 and
+ * TCP headers in front of the data, the checksum right, skb->data at the
+ * TCP header (as the input hook has it once the IPv4 header is pulled).
+ * @t: the conn.
+ * @flags: TOYTCP_* bits.
+ * @seq: sequence number.
+ * @ack: acknowledgment number.
+ * @data: @len bytes of data (NULL: zeros).
+ * @len: data length.
+ *
+ * Return: the skb, or NULL if out of memory.
+ */
+struct sk_buff *th_build(struct th_conn *t, u8 flags, u32 seq, u32 ack,
+			 const void *data, unsigned int len)
+{
+	/* room after the data, so the reassembly queue can merge into it */
+	struct sk_buff *skb = alloc_skb(MAX_HEADER + 60 + len + 2048, GFP_KERNEL);
+	struct sock *sk = t->sk;
+	struct tcphdr *th;
+	struct iphdr *iph;
+
+	if (!skb)
+		return NULL;
+	skb_reserve(skb, MAX_HEADER + 60);
+	if (data)
+		skb_put_data(skb, data, len);
+	else
+		skb_put_zero(skb, len);
+	th = skb_push(skb, sizeof(*th));
+	memset(th, 0, sizeof(*th));
+	th->source = sk->sk_dport;
+	th->dest = htons(sk->sk_num);
+	th->seq = htonl(seq);
+	th->ack_seq = htonl(flags & TOYTCP_ACK ? ack : 0);
+	th->doff = sizeof(*th) / 4;
+	((u8 *)th)[13] = flags;
+	th->window = htons(t->wnd);
+	iph = skb_push(skb, sizeof(*iph));
+	skb_reset_network_header(skb);
+	memset(iph, 0, sizeof(*iph));
+	iph->version = 4;
+	iph->ihl = sizeof(*iph) / 4;
+	iph->tot_len = htons(skb->len);
+	iph->ttl = 64;
+	iph->protocol = IPPROTO_TCP;
+	iph->saddr = sk->sk_daddr;
+	iph->daddr = sk->sk_rcv_saddr;
+	skb_pull(skb, sizeof(*iph));
+	th->check = toytcp_v4_checksum(skb, 0, iph->saddr, iph->daddr);
+	return skb;
+}
+EXPORT_SYMBOL_GPL(th_build);
+
+/**
+ * th_parse() - th_build(), then the input path's own checks and header
+ * parsing: the segment as toytcp_rcv_segment() gets it.
+ * @test: the test.
+ * @t: the conn.
+ * @flags: TOYTCP_* bits.
+ * @seq: sequence number.
+ * @ack: acknowledgment number.
+ * @data: @len bytes of data (NULL: zeros).
+ * @len: data length.
+ *
+ * Return: the skb (the test fails if it cannot be made or is refused).
+ */
+struct sk_buff *th_parse(struct kunit *test, struct th_conn *t, u8 flags,
+			 u32 seq, u32 ack, const void *data, unsigned int len)
+{
+	struct sk_buff *skb = th_build(t, flags, seq, ack, data, len);
+
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	if (toytcp_segment_check(sock_net(t->sk), skb)) {
+		kfree_skb(skb);
+		KUNIT_FAIL_AND_ABORT(test, "the wire parser refused the segment");
+	}
+	toytcp_segment_pull(skb);
+	return skb;
+}
+EXPORT_SYMBOL_GPL(th_parse);
+
+/**
+ * th_segment() - a segment arrives from the peer, through the wire parser.
  * @test: the test.
  * @t: the conn.
  * @flags: TOYTCP_* bits.
@@ -118,43 +201,31 @@ EXPORT_SYMBOL_GPL(th_conn);
 void th_segment(struct kunit *test, struct th_conn *t, u8 flags, u32 seq,
 		u32 ack, const void *data, unsigned int len)
 {
-	/* room after the data, so the reassembly queue can merge into it */
-	struct sk_buff *skb = alloc_skb(MAX_HEADER + 60 + len + 2048, GFP_KERNEL);
-	struct toytcp_skb_cb *cb;
-	struct tcphdr *th;
-	struct iphdr *iph;
-
-	KUNIT_ASSERT_NOT_NULL(test, skb);
-	skb_reserve(skb, MAX_HEADER + 60);
-	if (data)
-		skb_put_data(skb, data, len);
-	else
-		skb_put_zero(skb, len);
-	th = skb_push(skb, sizeof(*th));
-	skb_reset_transport_header(skb);
-	memset(th, 0, sizeof(*th));
-	th->source = t->sk->sk_dport;
-	th->dest = htons(t->sk->sk_num);
-	th->doff = 5;
-	iph = skb_push(skb, sizeof(*iph));
-	skb_reset_network_header(skb);
-	memset(iph, 0, sizeof(*iph));
-	iph->saddr = t->sk->sk_daddr;
-	iph->daddr = t->sk->sk_rcv_saddr;
-	skb_pull(skb, sizeof(*iph) + sizeof(*th));
-
-	cb = TOYTCP_SKB_CB(skb);
-	cb->seq = seq;
-	cb->end_seq = seq + len + !!(flags & TOYTCP_SYN) + !!(flags & TOYTCP_FIN);
-	cb->ack_seq = ack;
-	cb->window = U16_MAX;
-	cb->flags = flags;
+	struct sk_buff *skb = th_parse(test, t, flags, seq, ack, data, len);
 
 	lock_sock(t->sk);
 	toytcp_rcv_segment(t->sk, skb);
 	release_sock(t->sk);
 }
 EXPORT_SYMBOL_GPL(th_segment);
+
+/**
+ * th_fire() - a timer of the conn expires now (the virtual clock): its
+ * work runs as it would from softirq.
+ * @t: the conn.
+ * @bit: the timer's TOYTCP_*_DEFERRED bit.
+ */
+void th_fire(struct th_conn *t, int bit)
+{
+	struct sock *sk = t->sk;
+
+	lock_sock(sk);
+	/* as a timer that found the socket held: release_sock() runs it */
+	if (!test_and_set_bit(bit, &toytcp_sk(sk)->deferred))
+		sock_hold(sk);
+	release_sock(sk);
+}
+EXPORT_SYMBOL_GPL(th_fire);
 
 /* Take the next captured segment; false if none. */
 bool th_next(struct th_conn *t, struct th_seg *seg)
@@ -218,9 +289,12 @@ void th_write(struct th_conn *t, unsigned int len)
 	lock_sock(sk);
 	TOYTCP_SKB_CB(skb)->seq = tp->write_seq;
 	TOYTCP_SKB_CB(skb)->end_seq = tp->write_seq + len;
+	if (!toytcp_wmem_queue(sk, skb)) {
+		release_sock(sk);
+		kfree_skb(skb);
+		return;
+	}
 	tp->write_seq += len;
-	__skb_queue_tail(&sk->sk_write_queue, skb);
-	sk->sk_wmem_queued += skb->truesize;
 	toytcp_push(sk);
 	release_sock(sk);
 }

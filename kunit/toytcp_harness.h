@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * A KUnit harness for the state machine: a control block with no network
- * under it. th_segment() feeds it a segment as the input path would;
+ * under it. th_segment() feeds it a segment as the input path would (real
+ * header bytes and checksum, through the input path's own parser);
+ * th_fire() runs one of its timers, a virtual clock;
  * whatever it sends lands in a capture queue instead of on a wire, and
  * th_expect() reads it back. A test then reads like a ladder diagram:
  *
@@ -21,6 +23,7 @@
 struct th_conn {
 	struct sock *sk;
 	struct sk_buff_head sent;	/* what the socket transmitted */
+	u16 wnd;			/* the window the peer's segments carry */
 };
 
 /* A segment as captured. */
@@ -34,8 +37,13 @@ struct th_seg {
 
 struct th_conn *th_conn(struct kunit *test, int state);
 void th_exit(struct kunit *test);
+struct sk_buff *th_build(struct th_conn *t, u8 flags, u32 seq, u32 ack,
+			 const void *data, unsigned int len);
+struct sk_buff *th_parse(struct kunit *test, struct th_conn *t, u8 flags,
+			 u32 seq, u32 ack, const void *data, unsigned int len);
 void th_segment(struct kunit *test, struct th_conn *t, u8 flags, u32 seq,
 		u32 ack, const void *data, unsigned int len);
+void th_fire(struct th_conn *t, int bit);
 bool th_next(struct th_conn *t, struct th_seg *seg);
 void th_expect(struct kunit *test, struct th_conn *t, u8 flags, u32 seq,
 	       u32 ack, unsigned int len);

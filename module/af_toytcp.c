@@ -23,6 +23,7 @@
 #include <net/sock.h>
 #include <net/route.h>
 #include <net/ip.h>
+#include <net/tcp.h>
 #include <uapi/linux/toytcp.h>
 #include <kunit/visibility.h>
 
@@ -50,6 +51,13 @@ unsigned int toytcp_delack_ms = 40;
 module_param_named(delack_ms, toytcp_delack_ms, uint, 0644);
 MODULE_PARM_DESC(delack_ms, "longest an ACK is delayed, in ms (40 as Linux; at most 200)");
 
+unsigned int toytcp_max_orphans = 32768;
+module_param_named(max_orphans, toytcp_max_orphans, uint, 0644);
+MODULE_PARM_DESC(max_orphans, "most connections closed by their application and not yet gone; past it a close resets (as net.ipv4.tcp_max_orphans)");
+
+/* Connections closed by their application, not yet CLOSED or TIME_WAIT. */
+static atomic_t toytcp_orphans = ATOMIC_INIT(0);
+
 unsigned int toytcp_msl = 30;
 module_param_named(msl, toytcp_msl, uint, 0644);
 MODULE_PARM_DESC(msl, "maximum segment lifetime in seconds; TIME_WAIT lasts 2*msl (60 s, as Linux)");
@@ -60,8 +68,15 @@ static void toytcp_sk_destruct(struct sock *sk)
 
 	skb_queue_purge(&sk->sk_receive_queue);
 	skb_queue_purge(&tp->ooo_queue);
-	skb_queue_purge(&sk->sk_write_queue);
+	toytcp_purge_write_queue(sk);
+	/* every byte charged is uncharged by now: give the pool back its pages */
+	sk_mem_reclaim_final(sk);
+	WARN_ON_ONCE(sk->sk_forward_alloc);
+	sk_sockets_allocated_dec(sk);
 	dst_release(rcu_dereference_protected(sk->sk_dst_cache, 1));
+	toytcp_orphan_uncount(sk);
+	if (tp->tw_charged)
+		toytcp_tw_uncharge(sock_net(sk));
 	toytcp_port_put(sk);
 	if (tp->parent)
 		sock_put(tp->parent);
@@ -74,12 +89,47 @@ static int toytcp_backlog_rcv(struct sock *sk, struct sk_buff *skb)
 	return toytcp_rcv_segment(sk, skb);
 }
 
+/*
+ * Socket memory, as Linux TCP accounts it: every byte queued to send or
+ * received is charged (sk_wmem_schedule(), sk_rmem_schedule()) to a pool
+ * of pages for all toytcp sockets, and to the memory cgroup of the
+ * socket's creator. The pool's thresholds are Linux's own net.ipv4.tcp_mem:
+ * above the second, toytcp is under memory pressure (buffers do not grow,
+ * the window stays small, the send buffer shrinks); above the third a
+ * charge fails (received data is dropped, a writer waits). A socket's
+ * guaranteed minimum is tcp_rmem[0] / tcp_wmem[0] of its namespace.
+ */
+static atomic_long_t toytcp_memory_allocated;
+static DEFINE_PER_CPU(int, toytcp_memory_per_cpu_fw_alloc);
+static struct percpu_counter toytcp_sockets_allocated;
+static unsigned long toytcp_memory_pressure;
+
+static void toytcp_enter_memory_pressure(struct sock *sk)
+{
+	if (!READ_ONCE(toytcp_memory_pressure))
+		WRITE_ONCE(toytcp_memory_pressure, jiffies ? : 1);
+}
+
+static void toytcp_leave_memory_pressure(struct sock *sk)
+{
+	WRITE_ONCE(toytcp_memory_pressure, 0);
+}
+
 struct proto toytcp_prot = {
-	.name		= "TOYTCP",
-	.owner		= THIS_MODULE,
-	.obj_size	= sizeof(struct toytcp_sock),
-	.release_cb	= toytcp_release_cb,
-	.keepalive	= toytcp_keepalive,
+	.name			= "TOYTCP",
+	.owner			= THIS_MODULE,
+	.obj_size		= sizeof(struct toytcp_sock),
+	.release_cb		= toytcp_release_cb,
+	.keepalive		= toytcp_keepalive,
+	.memory_allocated	= &toytcp_memory_allocated,
+	.per_cpu_fw_alloc	= &toytcp_memory_per_cpu_fw_alloc,
+	.sockets_allocated	= &toytcp_sockets_allocated,
+	.memory_pressure	= &toytcp_memory_pressure,
+	.enter_memory_pressure	= toytcp_enter_memory_pressure,
+	.leave_memory_pressure	= toytcp_leave_memory_pressure,
+	.sysctl_mem		= sysctl_tcp_mem,
+	.sysctl_rmem_offset	= offsetof(struct net, ipv4.sysctl_tcp_rmem),
+	.sysctl_wmem_offset	= offsetof(struct net, ipv4.sysctl_tcp_wmem),
 };
 
 /**
@@ -108,6 +158,7 @@ struct sock *toytcp_sk_alloc(struct net *net, gfp_t gfp, int kern)
 	sk->sk_state = TCP_CLOSE;
 	/* lookups walk the tables under RCU: free only after a grace period */
 	sock_set_flag(sk, SOCK_RCU_FREE);
+	sk_sockets_allocated_inc(sk);
 
 	spin_lock_init(&tp->accept_lock);
 	INIT_LIST_HEAD(&tp->synq);
@@ -177,32 +228,33 @@ void toytcp_trace_drop(const struct sock *sk, const struct sk_buff *skb,
 			  ntohs(sk->sk_dport), TOYTCP_SKB_CB(skb)->seq, reason);
 }
 
-/*
- * Take a listener's child out of the listener's queue. The queue's
- * reference on the child is dropped; the caller must hold another.
+/**
+ * toytcp_orphan_count() - the application closed @sk before the connection
+ * ended: count it among the orphans.
+ * @sk: the socket, locked, not CLOSED.
+ *
+ * Return: false if there are too many orphans already (as Linux's
+ * tcp_too_many_orphans()): then the caller aborts the connection.
  */
-static void toytcp_child_unlink(struct sock *sk, int old_state)
+static bool toytcp_orphan_count(struct sock *sk)
+{
+	if (atomic_inc_return(&toytcp_orphans) > READ_ONCE(toytcp_max_orphans)) {
+		atomic_dec(&toytcp_orphans);
+		return false;
+	}
+	toytcp_sk(sk)->orphan = 1;
+	return true;
+}
+
+/* @sk is no orphan any more: CLOSED, TIME_WAIT or freed. */
+void toytcp_orphan_uncount(struct sock *sk)
 {
 	struct toytcp_sock *tp = toytcp_sk(sk);
-	struct toytcp_sock *lp;
-	bool queued = false;
 
-	if (!tp->parent)
-		return;
-	lp = toytcp_sk(tp->parent);
-	spin_lock_bh(&lp->accept_lock);
-	if (!list_empty(&tp->q_node)) {
-		list_del_init(&tp->q_node);
-		if (old_state == TCP_SYN_RECV)
-			lp->synq_len--;
-		else
-			lp->acceptq_len--;
-		WRITE_ONCE(tp->parent->sk_ack_backlog, lp->acceptq_len);
-		queued = true;
+	if (tp->orphan) {
+		tp->orphan = 0;
+		atomic_dec(&toytcp_orphans);
 	}
-	spin_unlock_bh(&lp->accept_lock);
-	if (queued)
-		sock_put(sk);
 }
 
 /**
@@ -218,10 +270,11 @@ void toytcp_done(struct sock *sk)
 
 	toytcp_set_state(sk, TCP_CLOSE);
 	toytcp_stop_timers(sk);
+	toytcp_orphan_uncount(sk);
 	toytcp_unhash(sk);
-	skb_queue_purge(&sk->sk_write_queue);
+	toytcp_purge_write_queue(sk);
 	skb_queue_purge(&toytcp_sk(sk)->ooo_queue);
-	sk->sk_wmem_queued = 0;
+	sk_mem_reclaim(sk);
 	if (!(sk->sk_userlocks & SOCK_BINDPORT_LOCK) && !toytcp_sk(sk)->parent)
 		toytcp_port_put(sk);
 	sk->sk_shutdown = SHUTDOWN_MASK;
@@ -327,52 +380,6 @@ static int toytcp_listen(struct socket *sock, int backlog)
 out:
 	release_sock(sk);
 	return err;
-}
-
-/* Close a listener: no more children; those not accepted are reset. */
-static void toytcp_stop_listening(struct sock *sk)
-{
-	struct toytcp_sock *tp = toytcp_sk(sk), *ctp, *tmp;
-	LIST_HEAD(children);
-
-	spin_lock_bh(&tp->accept_lock);
-	tp->listening = false;
-	list_splice_init(&tp->synq, &children);
-	list_splice_init(&tp->acceptq, &children);
-	tp->synq_len = 0;
-	tp->acceptq_len = 0;
-	WRITE_ONCE(sk->sk_ack_backlog, 0);
-	spin_unlock_bh(&tp->accept_lock);
-	toytcp_unhash(sk);
-	toytcp_set_state(sk, TCP_CLOSE);
-
-	list_for_each_entry_safe(ctp, tmp, &children, q_node) {
-		struct sock *child = &ctp->sk;
-
-		list_del_init(&ctp->q_node);
-		lock_sock_nested(child, SINGLE_DEPTH_NESTING);
-		if (child->sk_state != TCP_CLOSE) {
-			toytcp_send_rst(child);
-			toytcp_done(child);
-		}
-		release_sock(child);
-		sock_put(child);	/* the queue's reference */
-	}
-}
-
-static struct sock *toytcp_accept_dequeue(struct toytcp_sock *tp)
-{
-	struct toytcp_sock *ctp;
-
-	spin_lock_bh(&tp->accept_lock);
-	ctp = list_first_entry_or_null(&tp->acceptq, struct toytcp_sock, q_node);
-	if (ctp) {
-		list_del_init(&ctp->q_node);
-		tp->acceptq_len--;
-		WRITE_ONCE(tp->sk.sk_ack_backlog, tp->acceptq_len);
-	}
-	spin_unlock_bh(&tp->accept_lock);
-	return ctp ? &ctp->sk : NULL;
 }
 
 static int toytcp_accept(struct socket *sock, struct socket *newsock, int flags,
@@ -703,6 +710,14 @@ static void toytcp_close(struct sock *sk, long timeout)
 		}
 		break;
 	}
+	/* Too many connections closed and still going: abort this one. */
+	if (!((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_TIME_WAIT)) &&
+	    !toytcp_orphan_count(sk)) {
+		net_info_ratelimited("toytcp: too many orphaned sockets\n");
+		toytcp_send_rst(sk);
+		toytcp_inc_stat(sock_net(sk), TOYTCP_MIB_ABORTONMEMORY);
+		toytcp_done(sk);
+	}
 	/* Closed for good: the port is free again for either stack, now. */
 	if (sk->sk_state == TCP_CLOSE)
 		toytcp_port_put_sync(sk);
@@ -806,9 +821,12 @@ static int __init toytcp_init(void)
 	}
 	toytcp_family_ops.family = toytcp_family;
 
-	err = proto_register(&toytcp_prot, 1);
+	err = percpu_counter_init(&toytcp_sockets_allocated, 0, GFP_KERNEL);
 	if (err)
 		return err;
+	err = proto_register(&toytcp_prot, 1);
+	if (err)
+		goto out_counter;
 	err = toytcp_ipv4_init();
 	if (err)
 		goto out_proto;
@@ -824,6 +842,8 @@ out_ipv4:
 	toytcp_ipv4_exit();
 out_proto:
 	proto_unregister(&toytcp_prot);
+out_counter:
+	percpu_counter_destroy(&toytcp_sockets_allocated);
 	return err;
 }
 
@@ -832,6 +852,7 @@ static void __exit toytcp_exit(void)
 	sock_unregister(toytcp_family);
 	toytcp_ipv4_exit();
 	proto_unregister(&toytcp_prot);
+	percpu_counter_destroy(&toytcp_sockets_allocated);
 	pr_info("toytcp: unregistered family %d\n", toytcp_family);
 }
 

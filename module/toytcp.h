@@ -11,8 +11,10 @@
  *   toytcp_input.c   SEGMENT ARRIVES: the state machine of RFC 9293 §3.10.7
  *   toytcp_output.c  building and sending segments
  *   toytcp_timer.c   retransmission and TIME_WAIT timers, the RTO estimator
- *   toytcp_ipv4.c    lookup tables, ports, netfilter input, route+neighbour
- *                    output
+ *   toytcp_minisocks.c  a listener's children and their queues, SYN
+ *                    cookies, the TIME_WAIT stand-in
+ *   toytcp_hash.c    ports and the lookup tables
+ *   toytcp_ipv4.c    netfilter input, route+neighbour output, counters
  *   toytcp_proc.c    /proc/net/toytcp
  */
 #ifndef _TOYTCP_H
@@ -33,7 +35,14 @@
 #define TOYTCP_ACK	0x10
 #define TOYTCP_URG	0x20
 
+/* Option kinds and lengths (RFC 9293 §3.2). */
+#define TOYTCP_OPT_EOL		0	/* end of option list */
+#define TOYTCP_OPT_NOP		1	/* no-operation */
+#define TOYTCP_OPT_MSS		2	/* maximum segment size */
+#define TOYTCP_OPT_MSS_LEN	4
+
 #define TOYTCP_HDR_LEN		20	/* TCP header without options */
+#define TOYTCP_IPV4_TCP_HDR_LEN	40	/* IPv4 and TCP headers: MTU - this = MSS */
 #define TOYTCP_MAX_HDR_LEN	60	/* with the most options */
 #define TOYTCP_DEFAULT_MSS	536	/* RFC 9293 §3.7.1: no MSS option */
 #define TOYTCP_MIN_MSS		88	/* Linux's floor for TCP_MAXSEG */
@@ -173,10 +182,22 @@ enum {
  * @synq: children in SYN_RECEIVED.
  * @acceptq: children ESTABLISHED (or later) and not yet accepted.
  * @listening: cleared, under @accept_lock, when the listener closes.
+ * @synq_overflow: when the SYN queue last overflowed and a SYN cookie was
+ *                 sent (jiffies): cookies are checked only for a while
+ *                 after.
  *
  * Child of a listener:
  * @parent: the listener, held, until accept() or abort.
  * @q_node: link in the parent's @synq or @acceptq.
+ *
+ * Limits:
+ * @user_timeout: TCP_USER_TIMEOUT, ms; 0: none.
+ * @retrans_stamp: when the oldest segment still unacknowledged after a
+ *                 timeout (or the first zero-window probe) left, jiffies;
+ *                 0 while nothing is being retried.
+ * @orphan: counted among the orphans (closed by the application, not yet
+ *          CLOSED or TIME_WAIT).
+ * @tw_charged: counted among the TIME_WAIT control blocks.
  *
  * Others:
  * @port: the port this socket holds, NULL when unbound.
@@ -248,7 +269,12 @@ struct toytcp_sock {
 
 	u8 fin_queued:1,
 	   nodelay:1,
-	   cork:1;
+	   cork:1,
+	   orphan:1,
+	   tw_charged:1;
+
+	u32 user_timeout;
+	unsigned long retrans_stamp;
 
 	spinlock_t accept_lock;		/* see @accept_lock above */
 	struct list_head synq;
@@ -256,6 +282,7 @@ struct toytcp_sock {
 	int synq_len;
 	int acceptq_len;
 	bool listening;
+	unsigned long synq_overflow;
 
 	struct sock *parent;
 	struct list_head q_node;
@@ -314,6 +341,14 @@ static inline bool toytcp_seq_in_window(u32 seq, u32 lo, u32 hi)
 	return toytcp_seq_after_eq(seq, lo) && toytcp_seq_before(seq, hi);
 }
 
+/* The MSS we send with: the smaller of what each side said, not below the floor. */
+static inline u16 toytcp_effective_mss(const struct toytcp_sock *tp)
+{
+	u16 mss = min(tp->peer_mss, tp->advmss);
+
+	return max_t(u16, mss, TOYTCP_MIN_MSS);
+}
+
 /* States in which the connection is synchronized (RFC 9293 §3.5). */
 #define TOYTCPF_SYNCHRONIZED (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | \
 	TCPF_FIN_WAIT2 | TCPF_CLOSE_WAIT | TCPF_CLOSING | TCPF_LAST_ACK | \
@@ -337,6 +372,10 @@ enum toytcp_drop_reason {
 	TOYTCP_DROP_BACKLOG,
 	TOYTCP_DROP_LISTEN,
 	TOYTCP_DROP_NO_ACK,
+	TOYTCP_DROP_POLICY,
+	TOYTCP_DROP_FILTER,
+	TOYTCP_DROP_CLOSED,
+	TOYTCP_DROP_OLD_ACK,
 };
 
 void toytcp_trace_drop(const struct sock *sk, const struct sk_buff *skb,
@@ -359,6 +398,19 @@ enum toytcp_mib {
 	TOYTCP_MIB_PASSIVEOPENS,
 	TOYTCP_MIB_ESTABRESETS,
 	TOYTCP_MIB_TIMEOUTS,
+	TOYTCP_MIB_INPOLICYDROPS,
+	TOYTCP_MIB_INFILTERDROPS,
+	TOYTCP_MIB_SYNCOOKIESSENT,
+	TOYTCP_MIB_SYNCOOKIESRECV,
+	TOYTCP_MIB_SYNCOOKIESFAILED,
+	TOYTCP_MIB_OFOPRUNED,
+	TOYTCP_MIB_RCVCOLLAPSED,
+	TOYTCP_MIB_CHALLENGEACK,
+	TOYTCP_MIB_CHALLENGEACKLIMIT,
+	TOYTCP_MIB_OLDACKDROPS,
+	TOYTCP_MIB_ABORTONMEMORY,
+	TOYTCP_MIB_TIMEWAITOVERFLOW,
+	TOYTCP_MIB_ABORTONTIMEOUT,
 	TOYTCP_MIB_MAX
 };
 
@@ -368,10 +420,12 @@ extern const char *const toytcp_mib_names[TOYTCP_MIB_MAX];
 
 /* af_toytcp.c */
 extern struct proto toytcp_prot;
+extern unsigned int toytcp_max_orphans;
 struct sock *toytcp_sk_alloc(struct net *net, gfp_t gfp, int kern);
 void toytcp_set_state(struct sock *sk, int state);
 const char *toytcp_state_name(int state);
 void toytcp_done(struct sock *sk);
+void toytcp_orphan_uncount(struct sock *sk);
 void toytcp_send_fin(struct sock *sk);
 
 /* toytcp_csum.c */
@@ -386,27 +440,56 @@ void toytcp_ipv4_exit(void);
 u32 toytcp_isn(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport);
 int toytcp_ip_xmit(struct sock *sk, struct sk_buff *skb);
 int toytcp_route_mtu(struct sock *sk);
+void toytcp_send_reply(struct net *net, const struct sk_buff *in, u32 seq,
+		       u32 ack, u8 flags, u16 window, u16 mss_opt);
+void toytcp_send_reset_reply(struct net *net, struct sk_buff *skb);
+int toytcp_segment_check(struct net *net, struct sk_buff *skb);
+void toytcp_segment_pull(struct sk_buff *skb);
+bool toytcp_tw_charge(struct net *net);
+void toytcp_tw_uncharge(struct net *net);
+bool toytcp_challenge_ack_allowed(struct net *net);
+
+/* toytcp_hash.c */
+int toytcp_hash_init(void);
+void toytcp_hash_exit(void);
 int toytcp_port_get(struct sock *sk, __be32 addr, u16 port);
 void toytcp_port_share(struct sock *child, struct sock *parent);
 void toytcp_port_put(struct sock *sk);
 void toytcp_port_put_sync(struct sock *sk);
-struct sock *toytcp_tw_takeover(struct sock *sk);
+void toytcp_port_flush(void);
 int toytcp_hash_connect(struct sock *sk);
-void toytcp_hash_child(struct sock *sk);
+bool toytcp_hash_child(struct sock *sk);
 void toytcp_hash_listener(struct sock *sk);
 void toytcp_unhash(struct sock *sk);
+bool toytcp_ehash_replace(struct sock *old, struct sock *new);
 struct sock *toytcp_lookup(struct net *net, __be32 saddr, __be16 sport,
 			   __be32 daddr, __be16 dport);
-void toytcp_send_reset_reply(struct net *net, struct sk_buff *skb);
+struct sock *toytcp_lookup_listener(struct net *net, __be32 daddr, u16 lport);
 void toytcp_walk_socks(struct net *net, bool (*fn)(struct sock *, void *), void *arg);
+
+/* toytcp_minisocks.c */
+void toytcp_minisocks_init(void);
+void toytcp_child_unlink(struct sock *sk, int old_state);
+void toytcp_stop_listening(struct sock *sk);
+struct sock *toytcp_accept_dequeue(struct toytcp_sock *lp);
+bool toytcp_child_established(struct sock *sk);
+void toytcp_conn_request(struct sock *lsk, struct sk_buff *skb, u16 peer_mss);
+bool toytcp_rcv_cookie_ack(struct sock *lsk, struct sk_buff *skb);
+u32 toytcp_cookie_make(const struct sk_buff *skb, u16 peer_mss, u32 now);
+u16 toytcp_cookie_check(const struct sk_buff *skb, u32 now);
+struct sock *toytcp_tw_takeover(struct sock *sk);
+bool toytcp_tw_new_syn(struct sock *sk, const struct sk_buff *skb);
 
 /* toytcp_input.c */
 int toytcp_rcv_segment(struct sock *sk, struct sk_buff *skb);
 void toytcp_rcv_listen(struct sock *sk, struct sk_buff *skb);
 int toytcp_parse_options(const u8 *p, unsigned int len, struct toytcp_opts *opts);
+int toytcp_skb_options(const struct sk_buff *skb, struct toytcp_opts *opts);
 bool toytcp_seq_acceptable(u32 seq, u32 seg_len, u32 rcv_nxt, u32 rcv_wnd);
 
 /* toytcp_output.c */
+int toytcp_build_tcp_header(struct sk_buff *skb, __be16 sport, __be16 dport,
+			    u32 seq, u32 ack, u8 flags, u16 window, u16 mss_opt);
 int toytcp_build_header(struct sk_buff *skb, struct sock *sk, u32 seq,
 			u32 ack, u8 flags, u16 window, u16 mss_opt);
 int toytcp_send_syn(struct sock *sk);
@@ -416,6 +499,9 @@ void toytcp_send_reset_to(struct sock *sk, const struct sk_buff *in);
 void toytcp_push(struct sock *sk);
 void toytcp_retransmit(struct sock *sk);
 u32 toytcp_select_window(struct sock *sk);
+u16 toytcp_listen_window(const struct sock *lsk);
+void toytcp_send_synack_cookie(struct sock *lsk, const struct sk_buff *syn, u32 iss);
+int toytcp_send_challenge_ack(struct sock *sk);
 void toytcp_maybe_window_update(struct sock *sk);
 void toytcp_init_xmit(struct sock *sk);
 bool toytcp_nagle_ok(u32 len, u32 mss, u32 unsent, bool idle, bool nodelay,
@@ -451,6 +537,8 @@ __poll_t toytcp_poll(struct file *file, struct socket *sock,
 		     poll_table *wait);
 void toytcp_write_space(struct sock *sk);
 void toytcp_free_acked(struct sock *sk);
+bool toytcp_wmem_queue(struct sock *sk, struct sk_buff *skb);
+void toytcp_purge_write_queue(struct sock *sk);
 
 /* toytcp_sockopt.c */
 int toytcp_setsockopt(struct socket *sock, int level, int optname,

@@ -12,7 +12,9 @@
 #include <linux/poll.h>
 #include <linux/sched/signal.h>
 #include <linux/uio.h>
+#include <linux/random.h>
 #include <net/sock.h>
+#include <kunit/visibility.h>
 
 #include "toytcp.h"
 
@@ -46,6 +48,42 @@ void toytcp_write_space(struct sock *sk)
 	rcu_read_unlock();
 }
 
+/**
+ * toytcp_wmem_queue() - put a new chunk of data at the end of the send
+ * queue, charged to the send buffer and the memory pool.
+ * @sk: the socket, locked.
+ * @skb: the chunk, with TOYTCP_SKB_CB's seq and end_seq set.
+ *
+ * Return: false, @skb not queued, if the pool is over its limit.
+ */
+bool toytcp_wmem_queue(struct sock *sk, struct sk_buff *skb)
+{
+	if (!sk_wmem_schedule(sk, skb->truesize))
+		return false;
+	sk_wmem_queued_add(sk, skb->truesize);
+	sk_mem_charge(sk, skb->truesize);
+	__skb_queue_tail(&sk->sk_write_queue, skb);
+	return true;
+}
+EXPORT_SYMBOL_IF_KUNIT(toytcp_wmem_queue);
+
+/* Free a chunk off the send queue, uncharging it. */
+static void toytcp_wmem_free(struct sock *sk, struct sk_buff *skb)
+{
+	sk_wmem_queued_add(sk, -skb->truesize);
+	sk_mem_uncharge(sk, skb->truesize);
+	kfree_skb(skb);
+}
+
+/* The connection is over: every chunk of the send queue goes. */
+void toytcp_purge_write_queue(struct sock *sk)
+{
+	struct sk_buff *skb;
+
+	while ((skb = __skb_dequeue(&sk->sk_write_queue)))
+		toytcp_wmem_free(sk, skb);
+}
+
 /* Free the send-buffer chunks the peer has acknowledged entirely. */
 void toytcp_free_acked(struct sock *sk)
 {
@@ -61,8 +99,7 @@ void toytcp_free_acked(struct sock *sk)
 		    TOYTCP_SKB_CB(skb)->end_seq == tp->write_seq)
 			break;
 		__skb_unlink(skb, &sk->sk_write_queue);
-		sk->sk_wmem_queued -= skb->truesize;
-		kfree_skb(skb);
+		toytcp_wmem_free(sk, skb);
 		freed = true;
 	}
 	if (freed)
@@ -110,23 +147,45 @@ static int toytcp_wait_connect(struct sock *sk, long *timeo)
 	return err;
 }
 
-static int toytcp_wait_memory(struct sock *sk, long *timeo)
+/*
+ * Wait for room in the send buffer; or, if @pool_full (the memory pool
+ * refused a charge though the buffer has room), a moment: memory comes
+ * back without a wake-up (as Linux's sk_stream_wait_memory()).
+ */
+static int toytcp_wait_memory(struct sock *sk, long *timeo, bool pool_full)
 {
 	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+	long vm_wait = 0;
 
 	if (!*timeo)
 		return -EAGAIN;
 	if (signal_pending(current))
 		return sock_intr_errno(*timeo);
+	if (pool_full) {
+		sk_stream_moderate_sndbuf(sk);
+		vm_wait = get_random_u32_below(HZ / 5) + 2;
+	}
 	set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
 	add_wait_queue(sk_sleep(sk), &wait);
-	sk_wait_event(sk, timeo, sk->sk_err || sk->sk_shutdown & SEND_SHUTDOWN ||
-		      toytcp_wspace_ok(sk), &wait);
+	if (vm_wait) {
+		long t = min(vm_wait, *timeo);
+
+		sk_wait_event(sk, &t, sk->sk_err || sk->sk_shutdown & SEND_SHUTDOWN,
+			      &wait);
+		*timeo -= min(vm_wait, *timeo) - t;
+	} else {
+		sk_wait_event(sk, timeo, sk->sk_err ||
+			      sk->sk_shutdown & SEND_SHUTDOWN ||
+			      toytcp_wspace_ok(sk), &wait);
+	}
 	remove_wait_queue(sk_sleep(sk), &wait);
 	return 0;
 }
 
-/* The chunk to copy into: the last one if it has room, else a new one. */
+/*
+ * The chunk to copy into: the last one if it has room, else a new one;
+ * NULL if the memory pool refused one, an ERR_PTR if out of memory.
+ */
 static struct sk_buff *toytcp_tail_chunk(struct sock *sk)
 {
 	struct toytcp_sock *tp = toytcp_sk(sk);
@@ -136,11 +195,13 @@ static struct sk_buff *toytcp_tail_chunk(struct sock *sk)
 		return skb;
 	skb = alloc_skb(TOYTCP_CHUNK, sk->sk_allocation);
 	if (!skb)
-		return NULL;
+		return ERR_PTR(-ENOBUFS);
 	TOYTCP_SKB_CB(skb)->seq = tp->write_seq;
 	TOYTCP_SKB_CB(skb)->end_seq = tp->write_seq;
-	__skb_queue_tail(&sk->sk_write_queue, skb);
-	sk->sk_wmem_queued += skb->truesize;
+	if (!toytcp_wmem_queue(sk, skb)) {
+		kfree_skb(skb);
+		return NULL;	/* the memory pool is full */
+	}
 	return skb;
 }
 
@@ -171,17 +232,17 @@ int toytcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 			err = -EPIPE;
 			goto error;
 		}
-		if (!toytcp_wspace_ok(sk)) {
+		skb = toytcp_wspace_ok(sk) ? toytcp_tail_chunk(sk) : NULL;
+		if (IS_ERR(skb)) {
+			err = PTR_ERR(skb);
+			goto error;
+		}
+		if (!skb) {
 			toytcp_push(sk);
-			err = toytcp_wait_memory(sk, &timeo);
+			err = toytcp_wait_memory(sk, &timeo, toytcp_wspace_ok(sk));
 			if (err)
 				goto error;
 			continue;
-		}
-		skb = toytcp_tail_chunk(sk);
-		if (!skb) {
-			err = -ENOBUFS;
-			goto error;
 		}
 		n = min_t(size_t, size - copied, skb_tailroom(skb));
 		if (!copy_from_iter_full(skb_put(skb, n), n, &msg->msg_iter)) {

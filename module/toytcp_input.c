@@ -41,9 +41,9 @@ int toytcp_parse_options(const u8 *p, unsigned int len, struct toytcp_opts *opts
 	while (p < end) {
 		u8 kind = p[0], olen;
 
-		if (kind == 0)		/* end of option list */
+		if (kind == TOYTCP_OPT_EOL)
 			break;
-		if (kind == 1) {	/* no-operation */
+		if (kind == TOYTCP_OPT_NOP) {
 			p++;
 			continue;
 		}
@@ -52,8 +52,8 @@ int toytcp_parse_options(const u8 *p, unsigned int len, struct toytcp_opts *opts
 		olen = p[1];
 		if (olen < 2 || olen > end - p)
 			return -EINVAL;
-		if (kind == 2) {	/* maximum segment size */
-			if (olen != 4)
+		if (kind == TOYTCP_OPT_MSS) {
+			if (olen != TOYTCP_OPT_MSS_LEN)
 				return -EINVAL;
 			opts->mss = get_unaligned_be16(p + 2);
 		}
@@ -64,7 +64,7 @@ int toytcp_parse_options(const u8 *p, unsigned int len, struct toytcp_opts *opts
 EXPORT_SYMBOL_IF_KUNIT(toytcp_parse_options);
 
 /* Options of a received segment, from the header left in front of skb->data. */
-static int toytcp_skb_options(const struct sk_buff *skb, struct toytcp_opts *opts)
+int toytcp_skb_options(const struct sk_buff *skb, struct toytcp_opts *opts)
 {
 	const struct tcphdr *th = tcp_hdr(skb);
 
@@ -116,13 +116,6 @@ static u32 toytcp_rcv_wnd(const struct toytcp_sock *tp)
 	s32 wnd = tp->rcv_wup + tp->rcv_wnd - tp->rcv_nxt;
 
 	return wnd > 0 ? wnd : 0;
-}
-
-static u16 toytcp_effective_mss(const struct toytcp_sock *tp)
-{
-	u16 mss = min(tp->peer_mss, tp->advmss);
-
-	return max_t(u16, mss, TOYTCP_MIN_MSS);
 }
 
 /* The peer's reset: ECONNREFUSED in SYN_SENT, ECONNRESET when synchronized. */
@@ -203,43 +196,6 @@ static void toytcp_rcv_syn_sent(struct sock *sk, struct sk_buff *skb)
 }
 
 /*
- * SYN_RECV -> ESTABLISHED for a listener's child: from the SYN queue to
- * the accept queue. False if the ACK must be dropped: the accept queue
- * is full (the peer will send it again when our SYN-ACK is retransmitted)
- * or the listener is gone (then the child is reset).
- */
-static bool toytcp_child_established(struct sock *sk)
-{
-	struct toytcp_sock *tp = toytcp_sk(sk);
-	struct sock *parent = tp->parent;
-	struct toytcp_sock *lp = toytcp_sk(parent);
-	bool ok = false, gone = false;
-
-	spin_lock_bh(&lp->accept_lock);
-	if (!lp->listening || list_empty(&tp->q_node)) {
-		gone = true;
-	} else if (lp->acceptq_len <= READ_ONCE(parent->sk_max_ack_backlog)) {
-		list_move_tail(&tp->q_node, &lp->acceptq);
-		lp->synq_len--;
-		lp->acceptq_len++;
-		WRITE_ONCE(parent->sk_ack_backlog, lp->acceptq_len);
-		toytcp_set_state(sk, TCP_ESTABLISHED);
-		ok = true;
-	}
-	spin_unlock_bh(&lp->accept_lock);
-
-	if (gone) {
-		toytcp_send_rst(sk);
-		toytcp_done(sk);
-	} else if (ok) {
-		parent->sk_data_ready(parent);
-	} else {
-		toytcp_inc_stat(sock_net(sk), TOYTCP_MIB_LISTENDROPS);
-	}
-	return ok;
-}
-
-/*
  * Fifth, the ACK field (RFC 9293 §3.10.7.4). Returns false when the
  * segment is to be dropped here.
  */
@@ -272,7 +228,17 @@ static bool toytcp_rcv_ack(struct sock *sk, struct sk_buff *skb)
 
 	if (toytcp_seq_after(ack, tp->snd_max)) {
 		/* acknowledges something not yet sent */
-		toytcp_send_ack(sk);
+		toytcp_send_challenge_ack(sk);
+		return false;
+	}
+	/*
+	 * RFC 5961 §5.2: an ACK older than the largest window the peer ever
+	 * offered cannot be the peer's: a blind attacker's data is dropped.
+	 */
+	if (toytcp_seq_before(ack, tp->snd_una - tp->max_sndwnd)) {
+		toytcp_inc_stat(sock_net(sk), TOYTCP_MIB_OLDACKDROPS);
+		toytcp_trace_drop(sk, skb, TOYTCP_DROP_OLD_ACK);
+		toytcp_send_challenge_ack(sk);
 		return false;
 	}
 	if (toytcp_seq_after(ack, tp->snd_una)) {
@@ -324,25 +290,132 @@ static bool toytcp_rcv_ack(struct sock *sk, struct sk_buff *skb)
 	return true;
 }
 
-/* Charge @skb to the receive buffer; false if the buffer is full. */
-static bool toytcp_rmem_charge(struct sock *sk, struct sk_buff *skb)
+static u32 toytcp_data_end(const struct sk_buff *skb)
+{
+	return TOYTCP_SKB_CB(skb)->seq + skb->len;
+}
+
+/* Bytes per skb when the receive queue is copied together. */
+#define TOYTCP_COLLAPSE_SIZE	(16 * 1024)
+
+/*
+ * Copy the unread bytes of the receive queue into as few skbs as they fill:
+ * data that arrived in skbs much larger than itself (small segments, GRO)
+ * then costs about what the data is. As Linux's tcp_collapse(). If memory
+ * runs out half-way, the rest stays as it was (an skb's first bytes may
+ * then be held twice, which readers, who go by sequence number, never see).
+ */
+static void toytcp_collapse_rcv(struct sock *sk)
+{
+	struct toytcp_sock *tp = toytcp_sk(sk);
+	struct sk_buff *skb, *n = NULL;
+	struct sk_buff_head tmp;
+	u32 seq = tp->copied_seq;
+
+	__skb_queue_head_init(&tmp);
+	while ((skb = __skb_dequeue(&sk->sk_receive_queue))) {
+		u32 off;
+
+		if (toytcp_seq_before_eq(toytcp_data_end(skb), seq)) {
+			kfree_skb(skb);		/* read already */
+			continue;
+		}
+		off = seq - TOYTCP_SKB_CB(skb)->seq;
+		while (off < skb->len) {
+			unsigned int len;
+
+			if (!n || !skb_tailroom(n)) {
+				n = alloc_skb(min_t(u32, tp->rcv_nxt - seq,
+						    TOYTCP_COLLAPSE_SIZE), GFP_ATOMIC);
+				if (n && !sk_rmem_schedule(sk, n, n->truesize)) {
+					kfree_skb(n);
+					n = NULL;
+				}
+				if (!n) {
+					__skb_queue_head(&sk->sk_receive_queue, skb);
+					goto out;
+				}
+				TOYTCP_SKB_CB(n)->seq = seq;
+				TOYTCP_SKB_CB(n)->flags = 0;
+				skb_set_owner_r(n, sk);
+				__skb_queue_tail(&tmp, n);
+			}
+			len = min_t(u32, skb->len - off, skb_tailroom(n));
+			if (WARN_ON_ONCE(skb_copy_bits(skb, off, skb_put(n, len), len)))
+				break;
+			off += len;
+			seq += len;
+			TOYTCP_SKB_CB(n)->end_seq = seq;
+		}
+		kfree_skb(skb);
+	}
+out:
+	skb_queue_splice(&tmp, &sk->sk_receive_queue);
+	toytcp_inc_stat(sock_net(sk), TOYTCP_MIB_RCVCOLLAPSED);
+}
+
+static bool toytcp_rmem_fits(const struct sock *sk, const struct sk_buff *skb)
 {
 	/* some slack, so one segment always fits an empty buffer */
-	if (atomic_read(&sk->sk_rmem_alloc) + skb->truesize >
-	    READ_ONCE(sk->sk_rcvbuf) + skb->truesize / 2 &&
-	    !(skb_queue_empty(&sk->sk_receive_queue) &&
-	      skb_queue_empty(&toytcp_sk(sk)->ooo_queue))) {
+	return atomic_read(&sk->sk_rmem_alloc) + skb->truesize <=
+	       READ_ONCE(sk->sk_rcvbuf) + skb->truesize / 2 ||
+	       (skb_queue_empty(&sk->sk_receive_queue) &&
+		skb_queue_empty(&toytcp_sk(sk)->ooo_queue));
+}
+
+/*
+ * Drop out-of-order segments from the far end of the queue while @in does
+ * not fit the buffer, but none that starts before it (those are nearer the
+ * hole than the segment that needs the room). As Linux's
+ * tcp_prune_ofo_queue(): data after a hole is a promise the peer must keep
+ * anyway (it retransmits what we never acknowledged), so dropping it is
+ * always safe, and the bytes that fill the hole always find room.
+ */
+static void toytcp_ofo_prune(struct sock *sk, const struct sk_buff *in)
+{
+	struct sk_buff_head *q = &toytcp_sk(sk)->ooo_queue;
+	struct sk_buff *skb;
+	bool pruned = false;
+
+	while (!toytcp_rmem_fits(sk, in) && (skb = skb_peek_tail(q)) &&
+	       toytcp_seq_after(TOYTCP_SKB_CB(skb)->seq, TOYTCP_SKB_CB(in)->seq)) {
+		__skb_unlink(skb, q);
+		kfree_skb(skb);
+		pruned = true;
+	}
+	if (pruned)
+		toytcp_inc_stat(sock_net(sk), TOYTCP_MIB_OFOPRUNED);
+}
+
+/**
+ * toytcp_rmem_charge() - charge @skb to the receive buffer, making room
+ * if it does not fit: first by copying the receive queue together, then
+ * by dropping out-of-order data that lies beyond @skb.
+ * @sk: the socket, locked.
+ * @skb: a segment inside the window we advertised.
+ *
+ * Data inside the advertised window must find room: the window is at most
+ * half the free buffer, and copied together the data costs little more
+ * than its length.
+ *
+ * Return: false if it still does not fit (counted and traced).
+ */
+static bool toytcp_rmem_charge(struct sock *sk, struct sk_buff *skb)
+{
+	if (!toytcp_rmem_fits(sk, skb)) {
+		/* in-order data may need the unread data copied together */
+		if (TOYTCP_SKB_CB(skb)->seq == toytcp_sk(sk)->rcv_nxt)
+			toytcp_collapse_rcv(sk);
+		toytcp_ofo_prune(sk, skb);
+	}
+	/* the buffer has room: and the memory pool (tcp_mem)? */
+	if (!toytcp_rmem_fits(sk, skb) || !sk_rmem_schedule(sk, skb, skb->truesize)) {
 		toytcp_inc_stat(sock_net(sk), TOYTCP_MIB_RCVBUFDROPS);
 		toytcp_trace_drop(sk, skb, TOYTCP_DROP_RCVBUF);
 		return false;
 	}
 	skb_set_owner_r(skb, sk);
 	return true;
-}
-
-static u32 toytcp_data_end(const struct sk_buff *skb)
-{
-	return TOYTCP_SKB_CB(skb)->seq + skb->len;
 }
 
 /* Out-of-order segments: drop @skb from the queue and the buffer. */
@@ -366,7 +439,7 @@ static void toytcp_ooo_insert(struct sock *sk, struct sk_buff *skb)
 {
 	struct sk_buff_head *q = &toytcp_sk(sk)->ooo_queue;
 	struct toytcp_skb_cb *cb = TOYTCP_SKB_CB(skb);
-	struct sk_buff *p, *tmp, *next = NULL;
+	struct sk_buff *p, *tmp, *next;
 
 	skb_queue_walk_safe(q, p, tmp) {
 		u32 pseq = TOYTCP_SKB_CB(p)->seq, pend = toytcp_data_end(p);
@@ -374,10 +447,8 @@ static void toytcp_ooo_insert(struct sock *sk, struct sk_buff *skb)
 
 		if (toytcp_seq_before_eq(pend, cb->seq))
 			continue;			/* wholly before us */
-		if (toytcp_seq_after_eq(pseq, end)) {
-			next = p;			/* wholly after us */
-			break;
-		}
+		if (toytcp_seq_after_eq(pseq, end))
+			break;				/* wholly after us */
 		if (toytcp_seq_before_eq(pseq, cb->seq) &&
 		    toytcp_seq_after_eq(pend, end)) {
 			TOYTCP_SKB_CB(p)->flags |= cb->flags & TOYTCP_FIN;
@@ -400,11 +471,17 @@ static void toytcp_ooo_insert(struct sock *sk, struct sk_buff *skb)
 		if (pskb_trim(skb, pseq - cb->seq))
 			goto drop;
 		cb->flags &= ~TOYTCP_FIN;
-		next = p;
 		break;
 	}
 	if (!toytcp_rmem_charge(sk, skb))
 		goto drop;
+	/* before the first segment after us (making room may have freed some) */
+	next = NULL;
+	skb_queue_walk(q, p)
+		if (toytcp_seq_after_eq(TOYTCP_SKB_CB(p)->seq, toytcp_data_end(skb))) {
+			next = p;
+			break;
+		}
 	if (next)
 		__skb_queue_before(q, next, skb);
 	else
@@ -419,8 +496,9 @@ static void toytcp_ooo_insert(struct sock *sk, struct sk_buff *skb)
 
 		__skb_unlink(skb, q);
 		if (skb_try_coalesce(p, skb, &stolen, &delta)) {
-			/* p now holds our bytes and our share of the buffer */
+			/* p now holds our bytes and @delta of our charge */
 			atomic_sub(skb->truesize - delta, &sk->sk_rmem_alloc);
+			sk_mem_uncharge(sk, skb->truesize - delta);
 			skb->destructor = NULL;
 			TOYTCP_SKB_CB(p)->flags |= cb->flags & TOYTCP_FIN;
 			kfree_skb_partial(skb, stolen);
@@ -583,7 +661,11 @@ int toytcp_rcv_segment(struct sock *sk, struct sk_buff *skb)
 	toytcp_trace_recv(sk, skb);
 	switch (sk->sk_state) {
 	case TCP_CLOSE:
-		toytcp_send_reset_reply(sock_net(sk), skb);
+		/*
+		 * Found before it closed (a TIME_WAIT stand-in may hold the
+		 * 4-tuple now): as Linux, dropped, not answered.
+		 */
+		toytcp_trace_drop(sk, skb, TOYTCP_DROP_CLOSED);
 		goto drop;
 	case TCP_LISTEN:
 		goto drop;
@@ -616,13 +698,15 @@ int toytcp_rcv_segment(struct sock *sk, struct sk_buff *skb)
 		if (cb->seq == tp->rcv_nxt)
 			toytcp_reset(sk);
 		else
-			toytcp_send_ack(sk);	/* challenge ACK */
+			toytcp_send_challenge_ack(sk);
 		goto drop;
 	}
 
+	/* third: security [ignored: no IP security compartments] */
+
 	/* fourth: a SYN in a synchronized state gets a challenge ACK (RFC 5961 §4) */
 	if (cb->flags & TOYTCP_SYN) {
-		toytcp_send_ack(sk);
+		toytcp_send_challenge_ack(sk);
 		goto drop;
 	}
 
@@ -648,25 +732,23 @@ EXPORT_SYMBOL_IF_KUNIT(toytcp_rcv_segment);
  * @sk: the listener; not locked (the queues have their own lock).
  * @skb: the segment, headers pulled; consumed.
  *
- * A SYN, if the queues have room, makes a child in SYN_RECEIVED that
- * answers with SYN-ACK; an ACK is answered with RST; the rest is dropped.
+ * first: a RST is dropped. second: an ACK is a SYN cookie coming back, or
+ * else answered with RST. third: security [ignored]. fourth: a SYN makes
+ * a child in SYN_RECEIVED that answers with SYN-ACK, or, when the SYN
+ * queue is full, a SYN-ACK with a cookie. fifth: anything else is dropped.
  */
 void toytcp_rcv_listen(struct sock *sk, struct sk_buff *skb)
 {
-	struct toytcp_sock *lp = toytcp_sk(sk), *tp;
 	const struct toytcp_skb_cb *cb = TOYTCP_SKB_CB(skb);
-	const struct iphdr *iph = ip_hdr(skb);
 	struct net *net = sock_net(sk);
-	int backlog = READ_ONCE(sk->sk_max_ack_backlog);
 	struct toytcp_opts opts;
-	struct sock *child;
-	bool room, listening;
-	int mtu;
 
 	toytcp_trace_recv(sk, skb);
 	if (cb->flags & TOYTCP_RST)
 		goto drop;
 	if (cb->flags & TOYTCP_ACK) {
+		if (toytcp_rcv_cookie_ack(sk, skb))
+			return;
 		toytcp_send_reset_reply(net, skb);
 		goto drop;
 	}
@@ -676,90 +758,7 @@ void toytcp_rcv_listen(struct sock *sk, struct sk_buff *skb)
 		toytcp_inc_stat(net, TOYTCP_MIB_INBADHDR);
 		goto drop;
 	}
-
-	/* reserve a place in the SYN queue */
-	spin_lock(&lp->accept_lock);
-	room = lp->listening && lp->synq_len < max(backlog, 1) &&
-	       lp->acceptq_len <= backlog;
-	if (room)
-		lp->synq_len++;
-	spin_unlock(&lp->accept_lock);
-	if (!room) {
-		toytcp_inc_stat(net, TOYTCP_MIB_LISTENDROPS);
-		toytcp_trace_drop(sk, skb, TOYTCP_DROP_LISTEN);
-		goto drop;
-	}
-
-	child = toytcp_sk_alloc(net, GFP_ATOMIC, 0);
-	if (!child) {
-		spin_lock(&lp->accept_lock);
-		lp->synq_len--;
-		spin_unlock(&lp->accept_lock);
-		toytcp_inc_stat(net, TOYTCP_MIB_LISTENDROPS);
-		goto drop;
-	}
-	tp = toytcp_sk(child);
-	sock_hold(sk);
-	tp->parent = sk;
-	child->sk_rcv_saddr = iph->daddr;
-	child->sk_daddr = iph->saddr;
-	child->sk_dport = tcp_hdr(skb)->source;
-	child->sk_rcvbuf = READ_ONCE(sk->sk_rcvbuf);
-	child->sk_sndbuf = READ_ONCE(sk->sk_sndbuf);
-	child->sk_rcvtimeo = sk->sk_rcvtimeo;
-	child->sk_sndtimeo = sk->sk_sndtimeo;
-	child->sk_reuse = sk->sk_reuse;
-	child->sk_uid = sk->sk_uid;
-	child->sk_mark = sk->sk_mark;
-	child->sk_lingertime = sk->sk_lingertime;
-	if (sock_flag(sk, SOCK_LINGER))
-		sock_set_flag(child, SOCK_LINGER);
-	if (sock_flag(sk, SOCK_KEEPOPEN))
-		sock_set_flag(child, SOCK_KEEPOPEN);
-	tp->nodelay = lp->nodelay;
-	tp->cork = lp->cork;
-	tp->user_mss = lp->user_mss;
-	tp->keepidle = lp->keepidle;
-	tp->keepintvl = lp->keepintvl;
-	tp->keepcnt = lp->keepcnt;
-	tp->rcv_tstamp = jiffies;
-
-	bh_lock_sock(child);
-	toytcp_port_share(child, sk);
-	mtu = toytcp_route_mtu(child);
-	tp->advmss = mtu > 0 ? mtu - 40 : TOYTCP_DEFAULT_MSS;
-	if (tp->user_mss && tp->user_mss < tp->advmss)
-		tp->advmss = tp->user_mss;
-	tp->irs = cb->seq;
-	tp->rcv_nxt = cb->seq + 1;
-	tp->copied_seq = tp->rcv_nxt;
-	tp->rcv_wup = tp->rcv_nxt;
-	tp->peer_mss = opts.mss ? : TOYTCP_DEFAULT_MSS;
-	tp->mss = toytcp_effective_mss(tp);
-	tp->iss = toytcp_isn(child->sk_rcv_saddr, child->sk_daddr,
-			     htons(child->sk_num), child->sk_dport);
-	toytcp_init_xmit(child);
-	tp->snd_wnd = cb->window;
-	tp->snd_wl1 = cb->seq;
-	tp->snd_wl2 = tp->iss;
-	toytcp_set_state(child, TCP_SYN_RECV);
-	toytcp_hash_child(child);
-
-	spin_lock(&lp->accept_lock);
-	listening = lp->listening;
-	if (listening)
-		list_add_tail(&tp->q_node, &lp->synq);	/* takes the alloc reference */
-	spin_unlock(&lp->accept_lock);
-
-	if (listening) {
-		toytcp_inc_stat(net, TOYTCP_MIB_PASSIVEOPENS);
-		toytcp_send_syn(child);
-		bh_unlock_sock(child);
-	} else {
-		toytcp_done(child);
-		bh_unlock_sock(child);
-		sock_put(child);
-	}
+	toytcp_conn_request(sk, skb, opts.mss);
 drop:
 	kfree_skb(skb);
 }

@@ -10,6 +10,8 @@
  * Retransmission cuts the same bytes again.
  */
 #include <linux/tcp.h>
+#include <linux/ip.h>
+#include <net/route.h>
 #include <asm/unaligned.h>
 #include <linux/in.h>
 #include <kunit/visibility.h>
@@ -28,7 +30,11 @@ static u32 toytcp_free_window(const struct sock *sk)
 	 * Half the free buffer: a segment costs its skb's truesize, more than
 	 * its data. No window scaling is negotiated, so at most 65535.
 	 */
-	return min_t(u32, space / 2, U16_MAX);
+	space = min_t(u32, space / 2, U16_MAX);
+	/* toytcp's memory pool is under pressure: offer little (as Linux) */
+	if (sk_under_memory_pressure(sk))
+		space = min_t(u32, space, 4U * (toytcp_sk(sk)->advmss ? : TOYTCP_DEFAULT_MSS));
+	return space;
 }
 
 /* The smallest step by which the window opens: min(RCV.BUFF / 2, MSS). */
@@ -73,31 +79,67 @@ u32 toytcp_select_window(struct sock *sk)
 }
 EXPORT_SYMBOL_IF_KUNIT(toytcp_select_window);
 
+/* The window a listener's SYN-ACK offers: a new child's free buffer. */
+u16 toytcp_listen_window(const struct sock *lsk)
+{
+	return min_t(u32, READ_ONCE(lsk->sk_rcvbuf) / 2, U16_MAX);
+}
+
 /**
- * toytcp_build_header() - put a TCP header in front of @skb's data.
+ * toytcp_send_synack_cookie() - answer a SYN with a SYN-ACK whose ISN is
+ * a SYN cookie; no control block remembers it.
+ * @lsk: the listener.
+ * @syn: the SYN; not consumed.
+ * @iss: the cookie.
+ */
+void toytcp_send_synack_cookie(struct sock *lsk, const struct sk_buff *syn, u32 iss)
+{
+	const struct iphdr *iph = ip_hdr(syn);
+	struct toytcp_sock *lp = toytcp_sk(lsk);
+	struct flowi4 fl4 = {};
+	struct rtable *rt;
+	u16 mss = TOYTCP_DEFAULT_MSS;
+
+	/* our MSS, from the route back, as a child would say it */
+	rt = ip_route_output_ports(sock_net(lsk), &fl4, NULL, iph->saddr,
+				   iph->daddr, tcp_hdr(syn)->source,
+				   tcp_hdr(syn)->dest, IPPROTO_TCP, 0, 0);
+	if (!IS_ERR(rt)) {
+		mss = dst_mtu(&rt->dst) - TOYTCP_IPV4_TCP_HDR_LEN;
+		ip_rt_put(rt);
+	}
+	if (lp->user_mss && lp->user_mss < mss)
+		mss = lp->user_mss;
+	toytcp_send_reply(sock_net(lsk), syn, iss, TOYTCP_SKB_CB(syn)->seq + 1,
+			  TOYTCP_SYN | TOYTCP_ACK, toytcp_listen_window(lsk), mss);
+}
+
+/**
+ * toytcp_build_tcp_header() - put a TCP header in front of @skb's data.
  * @skb: holds the data (possibly none), with headroom for the headers.
- * @sk: the socket: ports come from it.
+ * @sport: source port, network order.
+ * @dport: destination port, network order.
  * @seq: sequence number.
  * @ack: acknowledgment number (used if @flags has TOYTCP_ACK).
  * @flags: TOYTCP_* control bits.
  * @window: window field.
  * @mss_opt: if not 0, an MSS option with this value (SYN segments only).
  *
- * The checksum is left zero; toytcp_transmit() fills it in.
+ * The checksum is left zero for the caller.
  *
  * Return: the header length.
  */
-int toytcp_build_header(struct sk_buff *skb, struct sock *sk, u32 seq,
-			u32 ack, u8 flags, u16 window, u16 mss_opt)
+int toytcp_build_tcp_header(struct sk_buff *skb, __be16 sport, __be16 dport,
+			    u32 seq, u32 ack, u8 flags, u16 window, u16 mss_opt)
 {
-	unsigned int len = sizeof(struct tcphdr) + (mss_opt ? 4 : 0);
+	unsigned int len = sizeof(struct tcphdr) + (mss_opt ? TOYTCP_OPT_MSS_LEN : 0);
 	struct tcphdr *th = skb_push(skb, len);
 	u8 *opt = (u8 *)(th + 1);
 
 	skb_reset_transport_header(skb);
 	memset(th, 0, sizeof(*th));
-	th->source = htons(sk->sk_num);
-	th->dest = sk->sk_dport;
+	th->source = sport;
+	th->dest = dport;
 	th->seq = htonl(seq);
 	th->ack_seq = htonl(flags & TOYTCP_ACK ? ack : 0);
 	th->doff = len / 4;
@@ -105,11 +147,30 @@ int toytcp_build_header(struct sk_buff *skb, struct sock *sk, u32 seq,
 	th->window = htons(window);
 	if (mss_opt) {
 		/* RFC 9293 §3.2: kind 2, length 4, the MSS in network order */
-		opt[0] = 2;
-		opt[1] = 4;
+		opt[0] = TOYTCP_OPT_MSS;
+		opt[1] = TOYTCP_OPT_MSS_LEN;
 		put_unaligned_be16(mss_opt, opt + 2);
 	}
 	return len;
+}
+
+/**
+ * toytcp_build_header() - toytcp_build_tcp_header() with @sk's ports.
+ * @skb: holds the data (possibly none), with headroom for the headers.
+ * @sk: the socket.
+ * @seq: sequence number.
+ * @ack: acknowledgment number (used if @flags has TOYTCP_ACK).
+ * @flags: TOYTCP_* control bits.
+ * @window: window field.
+ * @mss_opt: if not 0, an MSS option with this value (SYN segments only).
+ *
+ * Return: the header length.
+ */
+int toytcp_build_header(struct sk_buff *skb, struct sock *sk, u32 seq,
+			u32 ack, u8 flags, u16 window, u16 mss_opt)
+{
+	return toytcp_build_tcp_header(skb, htons(sk->sk_num), sk->sk_dport,
+				       seq, ack, flags, window, mss_opt);
 }
 EXPORT_SYMBOL_IF_KUNIT(toytcp_build_header);
 
@@ -137,7 +198,7 @@ static int toytcp_transmit(struct sock *sk, struct sk_buff *skb)
 	if (th->ack)
 		toytcp_ack_sent(sk);	/* this ACK is the one a delayed ACK waited for */
 	trace_toytcp_send_segment(sk, th, skb->len - th->doff * 4,
-				  th->doff > 5 && opt[0] == 2 ?
+				  th->doff > 5 && opt[0] == TOYTCP_OPT_MSS ?
 				  get_unaligned_be16(opt + 2) : 0);
 	return tp->xmit(sk, skb);
 }
@@ -217,6 +278,22 @@ EXPORT_SYMBOL_IF_KUNIT(toytcp_send_syn);
 int toytcp_send_ack(struct sock *sk)
 {
 	return toytcp_send_ctl(sk, toytcp_sk(sk)->snd_nxt, TOYTCP_ACK, 0);
+}
+
+/**
+ * toytcp_send_challenge_ack() - RFC 5961: a segment that might be an
+ * attacker's (a SYN, a reset not exactly at RCV.NXT, an ACK of data never
+ * sent) is answered with an ACK of where we are, which a real peer can act
+ * on and a blind attacker never sees; rate-limited per namespace.
+ * @sk: the socket, locked.
+ *
+ * Return: 0 or a negative errno; 0 also when the limit held it back.
+ */
+int toytcp_send_challenge_ack(struct sock *sk)
+{
+	if (!toytcp_challenge_ack_allowed(sock_net(sk)))
+		return 0;
+	return toytcp_send_ack(sk);
 }
 
 /* Abort: RST|ACK at snd_nxt (as Linux's active reset). */

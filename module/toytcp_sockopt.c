@@ -69,6 +69,13 @@ int toytcp_setsockopt(struct socket *sock, int level, int optname,
 		}
 		tp->user_mss = val;
 		break;
+	case TCP_USER_TIMEOUT:
+		/* RFC 5482, as Linux: milliseconds, 0 for the default */
+		if (val < 0)
+			err = -EINVAL;
+		else
+			WRITE_ONCE(tp->user_timeout, val);
+		break;
 	default:
 		err = -ENOPROTOOPT;
 		break;
@@ -159,6 +166,9 @@ int toytcp_getsockopt(struct socket *sock, int level, int optname,
 			      tp->user_mss : tp->mss;
 		else
 			val = tp->user_mss;
+		break;
+	case TCP_USER_TIMEOUT:
+		val = READ_ONCE(tp->user_timeout);
 		break;
 	default:
 		return -ENOPROTOOPT;

@@ -57,6 +57,24 @@ static bool toytcp_has_work_to_time(const struct toytcp_sock *tp)
 	return tp->snd_una != tp->snd_max;
 }
 
+/*
+ * When the retransmission timer fires next: one RTO from now, but not after
+ * TCP_USER_TIMEOUT runs out (as Linux's tcp_clamp_rto_to_user_timeout()).
+ */
+static unsigned long toytcp_retx_deadline(const struct toytcp_sock *tp)
+{
+	unsigned long when = jiffies + usecs_to_jiffies(tp->rto_us);
+
+	if (tp->user_timeout && tp->retrans_stamp) {
+		unsigned long end = tp->retrans_stamp +
+				    msecs_to_jiffies(tp->user_timeout);
+
+		if (time_before(end, when))
+			when = time_after(end, jiffies) ? end : jiffies + 1;
+	}
+	return when;
+}
+
 /**
  * toytcp_arm_retx() - start the retransmission timer if something needs
  * it and it is not running (RFC 6298 (5.1)); stop it if nothing does.
@@ -71,8 +89,7 @@ void toytcp_arm_retx(struct sock *sk)
 		return;
 	}
 	if (!timer_pending(&tp->retx_timer))
-		sk_reset_timer(sk, &tp->retx_timer,
-			       jiffies + usecs_to_jiffies(tp->rto_us));
+		sk_reset_timer(sk, &tp->retx_timer, toytcp_retx_deadline(tp));
 }
 
 /* Restart it from now: new data was acknowledged (RFC 6298 (5.3)). */
@@ -112,6 +129,7 @@ void toytcp_ack_advanced(struct sock *sk)
 				     TOYTCP_RTO_MAX_US);
 	}
 	tp->retransmits = 0;
+	tp->retrans_stamp = 0;
 	toytcp_restart_retx(sk);
 }
 
@@ -122,6 +140,24 @@ static void toytcp_give_up(struct sock *sk)
 	WRITE_ONCE(sk->sk_err, ETIMEDOUT);
 	sk_error_report(sk);
 	toytcp_done(sk);
+}
+
+/*
+ * How often an orphan's segments or probes are tried: Linux's
+ * net.ipv4.tcp_orphan_retries of the namespace, 0 meaning 8 (as
+ * tcp_orphan_retries() for a connection that sent recently).
+ */
+static unsigned int toytcp_orphan_retries(const struct sock *sk)
+{
+	return READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_orphan_retries) ? : 8;
+}
+
+/* TCP_USER_TIMEOUT (RFC 5482): the peer has left data unacknowledged too long. */
+static bool toytcp_user_timeout_over(const struct toytcp_sock *tp,
+				     unsigned long since)
+{
+	return tp->user_timeout && since &&
+	       time_after_eq(jiffies, since + msecs_to_jiffies(tp->user_timeout));
 }
 
 static void toytcp_retx_timeout(struct sock *sk)
@@ -142,10 +178,15 @@ static void toytcp_retx_timeout(struct sock *sk)
 		limit = READ_ONCE(toytcp_synack_retries);
 		break;
 	default:
-		limit = READ_ONCE(toytcp_retries2);
+		limit = sock_flag(sk, SOCK_DEAD) ? toytcp_orphan_retries(sk) :
+						   READ_ONCE(toytcp_retries2);
 		break;
 	}
-	if (tp->retransmits >= limit) {
+	/* when the oldest segment went out: one RTO before this timeout */
+	if (!tp->retrans_stamp)
+		tp->retrans_stamp = (jiffies - usecs_to_jiffies(tp->rto_us)) ? : 1;
+	if (tp->user_timeout ? toytcp_user_timeout_over(tp, tp->retrans_stamp) :
+			       tp->retransmits >= limit) {
 		toytcp_give_up(sk);
 		return;
 	}
@@ -202,8 +243,19 @@ static void toytcp_persist_expired(struct sock *sk)
 		toytcp_push(sk);
 		return;
 	}
-	if (tp->probes_out >= READ_ONCE(toytcp_retries2)) {
+	if (tp->user_timeout ? toytcp_user_timeout_over(tp, tp->rcv_tstamp) :
+			       tp->probes_out >= READ_ONCE(toytcp_retries2)) {
 		/* the peer answers no probe: it is gone */
+		toytcp_give_up(sk);
+		return;
+	}
+	/*
+	 * An orphan whose peer answers every probe with a zero window would
+	 * live for ever: as Linux, it gets tcp_orphan_retries probes.
+	 */
+	if (sock_flag(sk, SOCK_DEAD) &&
+	    tp->persist_backoff >= toytcp_orphan_retries(sk)) {
+		toytcp_send_rst(sk);
 		toytcp_give_up(sk);
 		return;
 	}
@@ -423,11 +475,23 @@ void toytcp_arm_tw_timer(struct sock *sk, unsigned long timeout)
  */
 void toytcp_time_wait(struct sock *sk)
 {
+	struct toytcp_sock *tp = toytcp_sk(sk);
+
 	/* the application still holds it: an orphan stands in for it */
-	if (!sock_flag(sk, SOCK_DEAD) && toytcp_tw_takeover(sk)) {
+	if (!sock_flag(sk, SOCK_DEAD) && tp->port && sk_hashed(sk)) {
+		/* no stand-in (too many of them): closed at once, as Linux */
+		toytcp_tw_takeover(sk);
 		toytcp_done(sk);
 		return;
 	}
+	if (!tp->tw_charged) {
+		if (!toytcp_tw_charge(sock_net(sk))) {
+			toytcp_done(sk);
+			return;
+		}
+		tp->tw_charged = 1;
+	}
+	toytcp_orphan_uncount(sk);
 	toytcp_set_state(sk, TCP_TIME_WAIT);
 	toytcp_stop_retx(sk);
 	toytcp_arm_tw_timer(sk, 2UL * READ_ONCE(toytcp_msl) * HZ);

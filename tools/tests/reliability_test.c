@@ -569,14 +569,6 @@ TEST_F_TIMEOUT(zero_window, stop_and_resume, 300)
 
 	if (_metadata->skip)
 		return;
-	/*
-	 * Known problem, left for the next session: when toytcp is the reader
-	 * that stops, its advertised window sometimes never reaches zero (a
-	 * sliver stays open; seen once on the debug kernel). Run it with
-	 * TOYTCP_ZW_RECEIVER=1 until that is understood and fixed.
-	 */
-	if (!toy_sends && !getenv("TOYTCP_ZW_RECEIVER"))
-		SKIP(return, "toytcp-reader variant: known flaky, TOYTCP_ZW_RECEIVER=1 runs it");
 	ASSERT_EQ(0, toy_to_linux(5301, toy_sends ? 0 : 16384, toy_sends ? 8192 : 0,
 				  &tfd, &lfd, err, sizeof(err))) TH_LOG("%s", err);
 	ASSERT_EQ(0, tt_cap_start(&self->cap, TT_B, TT_IF_B, "tcp port 5301"));

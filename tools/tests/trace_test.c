@@ -297,6 +297,12 @@ static void scripted(struct __test_metadata *_metadata, FIXTURE_DATA(tr) *self)
 	close(p);
 	st = tt_proc_wait(TT_A, "/proc/net/toytcp", PORT_C, PORT_S, TCP_TIME_WAIT, 5000);
 	ASSERT_EQ(TCP_TIME_WAIT, st);
+	/*
+	 * and 2*MSL (2 s here) later, CLOSED: the trace always ends with the
+	 * socket gone, however long the machine takes to stop it
+	 */
+	st = tt_proc_wait(TT_A, "/proc/net/toytcp", PORT_C, PORT_S, 0, 10000);
+	ASSERT_EQ(0, st) TH_LOG("still in state %d 10 s after TIME_WAIT began", st);
 	tt_msleep(100);
 	ASSERT_EQ(0, trace_stop(self->raw));
 	self->n = parse_trace(self->raw);
@@ -463,7 +469,8 @@ static const char expected_ladder[] =
 	"FIN-WAIT-1 |-- FIN-ACK seq=601 ack=1 win=* -->| CLOSE-WAIT*\n"
 	"FIN-WAIT-2 |<- ACK seq=1 ack=602 win=* --| CLOSE-WAIT*\n"
 	"TIME-WAIT |<- FIN-ACK seq=1 ack=602 win=* --| LAST-ACK*\n"
-	"TIME-WAIT |-- ACK seq=602 ack=2 win=* -->| CLOSED*\n";
+	"TIME-WAIT |-- ACK seq=602 ack=2 win=* -->| CLOSED*\n"
+	"CLOSED | (2*MSL over: TIME-WAIT -> CLOSED, the socket is removed) | CLOSED*\n";
 
 /* The ladder normalized: windows masked, runs of '-' and ' ' squeezed. */
 static const char normalize[] =
