@@ -177,12 +177,13 @@ struct sk_buff *th_parse(struct kunit *test, struct th_conn *t, u8 flags,
 			 u32 seq, u32 ack, const void *data, unsigned int len)
 {
 	struct sk_buff *skb = th_build(t, flags, seq, ack, data, len);
+	int err;
 
 	KUNIT_ASSERT_NOT_NULL(test, skb);
-	if (toytcp_segment_check(sock_net(t->sk), skb)) {
+	err = toytcp_segment_check(sock_net(t->sk), skb);
+	if (err)
 		kfree_skb(skb);
-		KUNIT_FAIL_AND_ABORT(test, "the wire parser refused the segment");
-	}
+	KUNIT_ASSERT_EQ_MSG(test, err, 0, "the wire parser refused the segment");
 	toytcp_segment_pull(skb);
 	return skb;
 }

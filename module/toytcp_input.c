@@ -295,8 +295,11 @@ static u32 toytcp_data_end(const struct sk_buff *skb)
 	return TOYTCP_SKB_CB(skb)->seq + skb->len;
 }
 
-/* Bytes per skb when the receive queue is copied together. */
-#define TOYTCP_COLLAPSE_SIZE	(16 * 1024)
+/*
+ * Bytes per skb when the receive queue is copied together: what fills one
+ * page with the skb's shared info, so each costs about a page.
+ */
+#define TOYTCP_COLLAPSE_SIZE	SKB_WITH_OVERHEAD(PAGE_SIZE)
 
 /*
  * Copy the unread bytes of the receive queue into as few skbs as they fill:
