@@ -19,4 +19,9 @@ check:
 demo:
 	@bash tools/demo.sh
 
-.PHONY: all modules clean check demo
+# The long forms of the heavy tests (100,000 connections, longer floods and
+# fuzzing), on Debian's kernel only.
+stress:
+	@TOYTCP_STRESS=1 CHECK_ONLY=debian VM_MEM=6144 VM_TIMEOUT=5400 bash tools/check.sh
+
+.PHONY: all modules clean check demo stress

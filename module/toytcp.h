@@ -183,8 +183,8 @@ enum {
  * @acceptq: children ESTABLISHED (or later) and not yet accepted.
  * @listening: cleared, under @accept_lock, when the listener closes.
  * @synq_overflow: when the SYN queue last overflowed and a SYN cookie was
- *                 sent (jiffies): cookies are checked only for a while
- *                 after.
+ *                 sent (jiffies, 0: never): cookies are checked only for
+ *                 a while after.
  *
  * Child of a listener:
  * @parent: the listener, held, until accept() or abort.

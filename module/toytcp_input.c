@@ -304,9 +304,11 @@ static u32 toytcp_data_end(const struct sk_buff *skb)
 /*
  * Copy the unread bytes of the receive queue into as few skbs as they fill:
  * data that arrived in skbs much larger than itself (small segments, GRO)
- * then costs about what the data is. As Linux's tcp_collapse(). If memory
- * runs out half-way, the rest stays as it was (an skb's first bytes may
- * then be held twice, which readers, who go by sequence number, never see).
+ * then costs about what the data is. As Linux's tcp_collapse(), the new
+ * skbs are charged without asking the memory pool: the old ones, freed in
+ * the same call, give back more. If memory runs out half-way, the rest
+ * stays as it was (an skb's first bytes may then be held twice, which
+ * readers, who go by sequence number, never see).
  */
 static void toytcp_collapse_rcv(struct sock *sk)
 {
@@ -330,10 +332,6 @@ static void toytcp_collapse_rcv(struct sock *sk)
 			if (!n || !skb_tailroom(n)) {
 				n = alloc_skb(min_t(u32, tp->rcv_nxt - seq,
 						    TOYTCP_COLLAPSE_SIZE), GFP_ATOMIC);
-				if (n && !sk_rmem_schedule(sk, n, n->truesize)) {
-					kfree_skb(n);
-					n = NULL;
-				}
 				if (!n) {
 					__skb_queue_head(&sk->sk_receive_queue, skb);
 					goto out;
@@ -357,13 +355,18 @@ out:
 	toytcp_inc_stat(sock_net(sk), TOYTCP_MIB_RCVCOLLAPSED);
 }
 
-static bool toytcp_rmem_fits(const struct sock *sk, const struct sk_buff *skb)
+/*
+ * Room for @skb in the receive buffer (with some slack, so one segment
+ * always fits an empty buffer) and in the memory pool (tcp_mem)?
+ */
+static bool toytcp_rmem_room(struct sock *sk, struct sk_buff *skb)
 {
-	/* some slack, so one segment always fits an empty buffer */
-	return atomic_read(&sk->sk_rmem_alloc) + skb->truesize <=
-	       READ_ONCE(sk->sk_rcvbuf) + skb->truesize / 2 ||
-	       (skb_queue_empty(&sk->sk_receive_queue) &&
-		skb_queue_empty(&toytcp_sk(sk)->ooo_queue));
+	bool fits = atomic_read(&sk->sk_rmem_alloc) + skb->truesize <=
+		    READ_ONCE(sk->sk_rcvbuf) + skb->truesize / 2 ||
+		    (skb_queue_empty(&sk->sk_receive_queue) &&
+		     skb_queue_empty(&toytcp_sk(sk)->ooo_queue));
+
+	return fits && sk_rmem_schedule(sk, skb, skb->truesize);
 }
 
 /*
@@ -374,13 +377,13 @@ static bool toytcp_rmem_fits(const struct sock *sk, const struct sk_buff *skb)
  * anyway (it retransmits what we never acknowledged), so dropping it is
  * always safe, and the bytes that fill the hole always find room.
  */
-static void toytcp_ofo_prune(struct sock *sk, const struct sk_buff *in)
+static void toytcp_ofo_prune(struct sock *sk, struct sk_buff *in)
 {
 	struct sk_buff_head *q = &toytcp_sk(sk)->ooo_queue;
 	struct sk_buff *skb;
 	bool pruned = false;
 
-	while (!toytcp_rmem_fits(sk, in) && (skb = skb_peek_tail(q)) &&
+	while (!toytcp_rmem_room(sk, in) && (skb = skb_peek_tail(q)) &&
 	       toytcp_seq_after(TOYTCP_SKB_CB(skb)->seq, TOYTCP_SKB_CB(in)->seq)) {
 		__skb_unlink(skb, q);
 		kfree_skb(skb);
@@ -391,9 +394,9 @@ static void toytcp_ofo_prune(struct sock *sk, const struct sk_buff *in)
 }
 
 /**
- * toytcp_rmem_charge() - charge @skb to the receive buffer, making room
- * if it does not fit: first by copying the receive queue together, then
- * by dropping out-of-order data that lies beyond @skb.
+ * toytcp_rmem_charge() - charge @skb to the receive buffer and the memory
+ * pool, making room if it does not fit: first by copying the receive queue
+ * together, then by dropping out-of-order data that lies beyond @skb.
  * @sk: the socket, locked.
  * @skb: a segment inside the window we advertised.
  *
@@ -405,14 +408,13 @@ static void toytcp_ofo_prune(struct sock *sk, const struct sk_buff *in)
  */
 static bool toytcp_rmem_charge(struct sock *sk, struct sk_buff *skb)
 {
-	if (!toytcp_rmem_fits(sk, skb)) {
+	if (!toytcp_rmem_room(sk, skb)) {
 		/* in-order data may need the unread data copied together */
 		if (TOYTCP_SKB_CB(skb)->seq == toytcp_sk(sk)->rcv_nxt)
 			toytcp_collapse_rcv(sk);
 		toytcp_ofo_prune(sk, skb);
 	}
-	/* the buffer has room: and the memory pool (tcp_mem)? */
-	if (!toytcp_rmem_fits(sk, skb) || !sk_rmem_schedule(sk, skb, skb->truesize)) {
+	if (!toytcp_rmem_room(sk, skb)) {
 		toytcp_inc_stat(sock_net(sk), TOYTCP_MIB_RCVBUFDROPS);
 		toytcp_trace_drop(sk, skb, TOYTCP_DROP_RCVBUF);
 		return false;

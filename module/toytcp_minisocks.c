@@ -357,16 +357,19 @@ void toytcp_conn_request(struct sock *lsk, struct sk_buff *skb, u16 peer_mss)
 	int backlog = READ_ONCE(lsk->sk_max_ack_backlog);
 	struct net *net = sock_net(lsk);
 	int cookies = toytcp_syncookies(net);
-	bool synq_full, acceptq_full;
+	bool listening, synq_full, acceptq_full;
 	struct sock *child;
 
 	/* reserve a place in the SYN queue */
 	spin_lock(&lp->accept_lock);
+	listening = lp->listening;
 	synq_full = lp->synq_len >= max(backlog, 1);
 	acceptq_full = lp->acceptq_len > backlog;
-	if (lp->listening && !synq_full && !acceptq_full && cookies != 2)
+	if (listening && !synq_full && !acceptq_full && cookies != 2)
 		lp->synq_len++;
 	spin_unlock(&lp->accept_lock);
+	if (!listening)
+		return;		/* closing: its children are being reset */
 	if (acceptq_full || (synq_full && !cookies)) {
 		toytcp_inc_stat(net, TOYTCP_MIB_LISTENDROPS);
 		toytcp_trace_drop(lsk, skb, TOYTCP_DROP_LISTEN);
@@ -375,7 +378,7 @@ void toytcp_conn_request(struct sock *lsk, struct sk_buff *skb, u16 peer_mss)
 	if (synq_full || cookies == 2) {
 		/* no child: the SYN-ACK's sequence number remembers the SYN */
 		toytcp_inc_stat(net, TOYTCP_MIB_SYNCOOKIESSENT);
-		WRITE_ONCE(lp->synq_overflow, jiffies);
+		WRITE_ONCE(lp->synq_overflow, jiffies ? : 1);
 		toytcp_send_synack_cookie(lsk, skb,
 					  toytcp_cookie_make(skb, peer_mss, toytcp_cookie_now()));
 		return;
@@ -432,16 +435,18 @@ bool toytcp_rcv_cookie_ack(struct sock *lsk, struct sk_buff *skb)
 	const struct toytcp_skb_cb *cb = TOYTCP_SKB_CB(skb);
 	struct toytcp_sock *lp = toytcp_sk(lsk), *tp;
 	struct net *net = sock_net(lsk);
+	unsigned long overflow;
 	struct sock *child;
 	bool room;
 	u16 mss;
 
 	if (!toytcp_syncookies(net) || cb->flags & (TOYTCP_SYN | TOYTCP_RST))
 		return false;
-	/* no cookie sent for two steps: none can come back (as Linux) */
+	/* no cookie sent for two steps (or ever): none can come back (as Linux) */
+	overflow = READ_ONCE(lp->synq_overflow);
 	if (toytcp_syncookies(net) != 2 &&
-	    time_after(jiffies, READ_ONCE(lp->synq_overflow) +
-		       2 * TOYTCP_COOKIE_STEP_SECS * HZ))
+	    (!overflow ||
+	     time_after(jiffies, overflow + 2 * TOYTCP_COOKIE_STEP_SECS * HZ)))
 		return false;
 	mss = toytcp_cookie_check(skb, toytcp_cookie_now());
 	if (!mss) {

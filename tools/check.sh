@@ -8,7 +8,9 @@
 # "N passed, N failed". Every step and case counts; any failure exits 1.
 #
 # Environment: CHECK_ONLY=debug|debian runs one VM half only;
-# TOYTCP_CACHE moves the kernel cache (default ~/.cache/toytcp).
+# TOYTCP_CACHE moves the kernel cache (default ~/.cache/toytcp);
+# TOYTCP_STRESS=1 runs the tests' long forms (make stress); VM_MEM and
+# VM_TIMEOUT size the VMs.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -96,7 +98,8 @@ vm_half() { # vm_half KIND: boot it, run the guest suite, count its cases
 	local kind=$1 rc t0=$SECONDS
 	local out=$b/vm-$kind
 	rm -rf "$out"
-	tools/vm/run-vm --kernel "$kind" --out "$out" --timeout "${VM_TIMEOUT:-1800}" -- \
+	tools/vm/run-vm --kernel "$kind" --out "$out" --timeout "${VM_TIMEOUT:-1800}" \
+		--mem "${VM_MEM:-2048}" -- env TOYTCP_STRESS="${TOYTCP_STRESS:-0}" \
 		tools/tests/guest-suite.sh "$b/$kind" "$b/tools/tests" "$kind" > "$out.log" 2>&1
 	rc=$?
 	echo "$kind VM: $((SECONDS - t0)) s" >> "$b/timings"
