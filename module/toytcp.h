@@ -497,6 +497,7 @@ int toytcp_send_ack(struct sock *sk);
 int toytcp_send_rst(struct sock *sk);
 void toytcp_send_reset_to(struct sock *sk, const struct sk_buff *in);
 void toytcp_push(struct sock *sk);
+void toytcp_push_window(struct sock *sk);
 void toytcp_retransmit(struct sock *sk);
 u32 toytcp_select_window(struct sock *sk);
 u16 toytcp_listen_window(const struct sock *lsk);

@@ -356,17 +356,16 @@ out:
 }
 
 /*
- * Room for @skb in the receive buffer (with some slack, so one segment
- * always fits an empty buffer) and in the memory pool (tcp_mem)?
+ * Room for @skb in the receive buffer and in the memory pool (tcp_mem)?
+ * As Linux's tcp_try_rmem_schedule(): the buffer has room while what it
+ * holds is within SO_RCVBUF, whatever @skb's own size (so memory stays
+ * within the buffer plus one skb, and a segment inside the window is
+ * never refused because its skb is larger than its data).
  */
 static bool toytcp_rmem_room(struct sock *sk, struct sk_buff *skb)
 {
-	bool fits = atomic_read(&sk->sk_rmem_alloc) + skb->truesize <=
-		    READ_ONCE(sk->sk_rcvbuf) + skb->truesize / 2 ||
-		    (skb_queue_empty(&sk->sk_receive_queue) &&
-		     skb_queue_empty(&toytcp_sk(sk)->ooo_queue));
-
-	return fits && sk_rmem_schedule(sk, skb, skb->truesize);
+	return atomic_read(&sk->sk_rmem_alloc) <= READ_ONCE(sk->sk_rcvbuf) &&
+	       sk_rmem_schedule(sk, skb, skb->truesize);
 }
 
 /*

@@ -210,7 +210,9 @@ static struct sock *toytcp_child_new(struct sock *lsk, const struct sk_buff *skb
 	tp->rcv_tstamp = jiffies;
 
 	toytcp_port_share(child, lsk);
+	bh_lock_sock(child);	/* the route is cached in the socket, under its lock */
 	mtu = toytcp_route_mtu(child);
+	bh_unlock_sock(child);
 	tp->advmss = mtu > 0 ? mtu - TOYTCP_IPV4_TCP_HDR_LEN : TOYTCP_DEFAULT_MSS;
 	if (tp->user_mss && tp->user_mss < tp->advmss)
 		tp->advmss = tp->user_mss;

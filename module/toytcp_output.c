@@ -460,6 +460,30 @@ void toytcp_push(struct sock *sk)
 EXPORT_SYMBOL_IF_KUNIT(toytcp_push);
 
 /**
+ * toytcp_push_window() - the persist timer fired with a window open but
+ * smaller than silly window avoidance sends into, and nothing in flight:
+ * send one segment of what fits, whatever its size (the override timeout
+ * of RFC 9293 §3.8.6.2.1), then as toytcp_push().
+ * @sk: the socket, locked.
+ */
+void toytcp_push_window(struct sock *sk)
+{
+	struct toytcp_sock *tp = toytcp_sk(sk);
+	u32 len = min3(tp->write_seq - tp->snd_nxt, (u32)tp->mss,
+		       min(tp->snd_wnd, tp->snd_cwnd));
+
+	if (len && tp->snd_nxt == tp->snd_una &&
+	    ((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT |
+				    TCPF_FIN_WAIT1 | TCPF_CLOSING | TCPF_LAST_ACK))) {
+		bool fin = tp->fin_queued && tp->snd_nxt + len == tp->write_seq;
+
+		if (!toytcp_send_data(sk, tp->snd_nxt, len, fin))
+			tp->snd_nxt += len + fin;
+	}
+	toytcp_push(sk);
+}
+
+/**
  * toytcp_retransmit() - the retransmission timer fired with data or a FIN
  * unacknowledged: go back to snd_una and send again from there.
  * @sk: the socket, locked.

@@ -212,17 +212,22 @@ static unsigned long toytcp_probe_interval(const struct toytcp_sock *tp)
 }
 
 /**
- * toytcp_arm_persist() - data waits, nothing is in flight and the peer's
- * window is zero: only a probe can learn when it opens (RFC 9293
- * §3.8.6.1). Start the persist timer then; stop it otherwise.
+ * toytcp_arm_persist() - data waits and nothing is in flight, so no ACK
+ * will come to clock it out: the peer's window is zero (only a probe can
+ * learn when it opens, RFC 9293 §3.8.6.1), or too small for silly window
+ * avoidance to send into (and the update that would open it may be lost).
+ * Start the persist timer then; stop it otherwise.
  * @sk: the socket, locked.
  */
 void toytcp_arm_persist(struct sock *sk)
 {
 	struct toytcp_sock *tp = toytcp_sk(sk);
 
-	if (tp->snd_wnd || tp->snd_nxt == tp->write_seq ||
-	    tp->snd_una != tp->snd_max) {
+	u32 want = min_t(u32, tp->write_seq - tp->snd_nxt, tp->mss);
+
+	/* data waits, none in flight, and the window is what holds it back */
+	if (tp->snd_nxt == tp->write_seq || tp->snd_una != tp->snd_max ||
+	    min(tp->snd_wnd, tp->snd_cwnd) >= want) {
 		sk_stop_timer(sk, &tp->persist_timer);
 		tp->persist_backoff = 0;
 		return;
@@ -240,7 +245,8 @@ static void toytcp_persist_expired(struct sock *sk)
 				     TCPF_FIN_WAIT1 | TCPF_CLOSING | TCPF_LAST_ACK)))
 		return;
 	if (tp->snd_wnd) {
-		toytcp_push(sk);
+		/* a window too small to fill: send what fits (RFC 9293 §3.8.6.2.1) */
+		toytcp_push_window(sk);
 		return;
 	}
 	if (tp->user_timeout ? toytcp_user_timeout_over(tp, tp->rcv_tstamp) :
