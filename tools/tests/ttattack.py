@@ -100,12 +100,14 @@ class Sniffer:
             self.pcap.write(struct.pack("=IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
 
     def read(self, wait):
-        """Segments that arrive within @wait seconds (all that are queued
-        if 0; the rest stay queued): tuples (time, src, sport, dst, dport, seq, ack, flags, win,
-        payload)."""
+        """Segments that arrive within @wait seconds (if 0: all that are
+        queued): tuples (time, src, sport, dst, dport, seq, ack, flags,
+        win, payload)."""
         out = []
         end = time.monotonic() + wait
         while True:
+            if wait and time.monotonic() > end:
+                return out
             try:
                 frame = self.s.recv(65535)
             except BlockingIOError:
@@ -114,8 +116,6 @@ class Sniffer:
                     return out
                 select.select([self.s], [], [], left)
                 continue
-            if wait and time.monotonic() > end:
-                return out
             now = time.time()
             if self.pcap:
                 self.pcap.write(struct.pack("=IIII", int(now), int(now % 1 * 1e6),
@@ -157,7 +157,7 @@ def toy_accept(ls):
 
 
 def serve(fam, ip, port, nbytes, backlog):
-    signal.alarm(600)
+    signal.alarm(900)
     ls = toy_listen(ttpeer.family(fam), ip, port, backlog)
     print("ready", flush=True)
 
