@@ -453,7 +453,7 @@ bool toytcp_challenge_ack_allowed(struct net *net);
 int toytcp_hash_init(void);
 void toytcp_hash_exit(void);
 int toytcp_port_get(struct sock *sk, __be32 addr, u16 port);
-void toytcp_port_share(struct sock *child, struct sock *parent);
+bool toytcp_port_share(struct sock *child, struct sock *parent);
 void toytcp_port_put(struct sock *sk);
 void toytcp_port_put_sync(struct sock *sk);
 void toytcp_port_flush(void);

@@ -20,6 +20,7 @@
 
 /* Bytes per send-buffer chunk; segments are cut across chunks. */
 #define TOYTCP_CHUNK	(16 * 1024)
+#define TOYTCP_CHUNK_MIN	2048	/* so small writes share a chunk */
 
 static bool toytcp_wspace_ok(const struct sock *sk)
 {
@@ -91,13 +92,9 @@ void toytcp_free_acked(struct sock *sk)
 	struct sk_buff *skb;
 	bool freed = false;
 
+	/* an idle connection holds no send memory (the next write allocates) */
 	while ((skb = skb_peek(&sk->sk_write_queue)) &&
 	       toytcp_seq_before_eq(TOYTCP_SKB_CB(skb)->end_seq, tp->snd_una)) {
-		/* the last chunk may still grow: keep it while it has room */
-		if (skb_queue_is_last(&sk->sk_write_queue, skb) &&
-		    skb_tailroom(skb) && tp->snd_una == tp->write_seq &&
-		    TOYTCP_SKB_CB(skb)->end_seq == tp->write_seq)
-			break;
 		__skb_unlink(skb, &sk->sk_write_queue);
 		toytcp_wmem_free(sk, skb);
 		freed = true;
@@ -186,14 +183,16 @@ static int toytcp_wait_memory(struct sock *sk, long *timeo, bool pool_full)
  * The chunk to copy into: the last one if it has room, else a new one;
  * NULL if the memory pool refused one, an ERR_PTR if out of memory.
  */
-static struct sk_buff *toytcp_tail_chunk(struct sock *sk)
+static struct sk_buff *toytcp_tail_chunk(struct sock *sk, size_t left)
 {
 	struct toytcp_sock *tp = toytcp_sk(sk);
 	struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
 
 	if (skb && skb_tailroom(skb))
 		return skb;
-	skb = alloc_skb(TOYTCP_CHUNK, sk->sk_allocation);
+	/* as large as the write, within [TOYTCP_CHUNK_MIN, TOYTCP_CHUNK] */
+	skb = alloc_skb(clamp_t(size_t, left, TOYTCP_CHUNK_MIN, TOYTCP_CHUNK),
+			sk->sk_allocation);
 	if (!skb)
 		return ERR_PTR(-ENOBUFS);
 	TOYTCP_SKB_CB(skb)->seq = tp->write_seq;
@@ -232,7 +231,7 @@ int toytcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 			err = -EPIPE;
 			goto error;
 		}
-		skb = toytcp_wspace_ok(sk) ? toytcp_tail_chunk(sk) : NULL;
+		skb = toytcp_wspace_ok(sk) ? toytcp_tail_chunk(sk, size - copied) : NULL;
 		if (IS_ERR(skb)) {
 			err = PTR_ERR(skb);
 			goto error;

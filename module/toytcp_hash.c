@@ -256,16 +256,33 @@ again:
 	return 0;
 }
 
-/* A child of a listener uses its parent's port. Context: any. */
-void toytcp_port_share(struct sock *child, struct sock *parent)
+/**
+ * toytcp_port_share() - @child holds @parent's port too (a listener's
+ * child, a TIME_WAIT stand-in).
+ * @child: the new socket.
+ * @parent: the socket whose port it shares.
+ *
+ * A closing listener lets its port go while softirq may still be making a
+ * child from it: the port is read under its bucket's lock, where
+ * toytcp_port_drop() clears it.
+ *
+ * Context: any.
+ * Return: false if @parent holds no port any more.
+ */
+bool toytcp_port_share(struct sock *child, struct sock *parent)
 {
-	struct toytcp_port *p = toytcp_sk(parent)->port;
-	struct toytcp_port_bucket *b = toytcp_port_bucket(sock_net(parent), p->port);
+	struct toytcp_port_bucket *b = toytcp_port_bucket(sock_net(parent),
+							  READ_ONCE(parent->sk_num));
+	struct toytcp_port *p;
 
 	spin_lock_bh(&b->lock);
-	refcount_inc(&p->ref);
-	toytcp_port_attach(child, p);
+	p = toytcp_sk(parent)->port;
+	if (p) {
+		refcount_inc(&p->ref);
+		toytcp_port_attach(child, p);
+	}
 	spin_unlock_bh(&b->lock);
+	return p;
 }
 
 /* Drop @sk's hold on its port; returns the port if that was the last. */

@@ -209,7 +209,10 @@ static struct sock *toytcp_child_new(struct sock *lsk, const struct sk_buff *skb
 	tp->user_timeout = lp->user_timeout;
 	tp->rcv_tstamp = jiffies;
 
-	toytcp_port_share(child, lsk);
+	if (!toytcp_port_share(child, lsk)) {
+		sock_put(child);	/* the listener closed meanwhile */
+		return NULL;
+	}
 	bh_lock_sock(child);	/* the route is cached in the socket, under its lock */
 	mtu = toytcp_route_mtu(child);
 	bh_unlock_sock(child);
@@ -548,10 +551,9 @@ struct sock *toytcp_tw_takeover(struct sock *sk)
 	sock_set_flag(tw, SOCK_DEAD);
 	tw->sk_shutdown = SHUTDOWN_MASK;
 	tw->sk_state = TCP_TIME_WAIT;
-	toytcp_port_share(tw, sk);
 
 	/* one step, so a lookup finds one of the two, never neither */
-	if (!toytcp_ehash_replace(sk, tw)) {
+	if (!toytcp_port_share(tw, sk) || !toytcp_ehash_replace(sk, tw)) {
 		toytcp_port_put(tw);
 		sock_put(tw);
 		return NULL;
