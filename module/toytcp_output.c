@@ -441,9 +441,10 @@ void toytcp_push(struct sock *sk)
 		if (!toytcp_seq_before(tp->snd_nxt, limit))
 			break;	/* a window is full */
 		len = min3(unsent, (u32)tp->mss, limit - tp->snd_nxt);
+		/* after close() or shutdown() nothing more comes: uncorked (as Linux) */
 		if (!toytcp_nagle_ok(len, tp->mss, unsent,
 				     tp->snd_nxt == tp->snd_una, tp->nodelay,
-				     tp->cork, tp->max_sndwnd))
+				     tp->cork && !tp->fin_queued, tp->max_sndwnd))
 			break;
 		fin = tp->fin_queued && tp->snd_nxt + len == tp->write_seq;
 		if (toytcp_send_data(sk, tp->snd_nxt, len, fin))
