@@ -3133,7 +3133,11 @@ TEST_F_TIMEOUT(fz, calls, 1500)
 
 	kill(srv.pid, SIGTERM);
 	EXPECT_EQ(0, tt_child_finish(&srv, &b, 1, 30000));
-	EXPECT_EQ(0, fz_drained(inet, sock0, mem0, 120));
+	/*
+	 * an orphan probing a zero window gives up after tcp_orphan_retries
+	 * (8) probes at doubling intervals: up to about four minutes
+	 */
+	EXPECT_EQ(0, fz_drained(inet, sock0, mem0, 300));
 	EXPECT_EQ(fds0, count_fds());
 	if (self->old_msl > 0)
 		tt_set_msl(self->old_msl);
@@ -3532,7 +3536,11 @@ TEST_F_TIMEOUT(fz, segments, 1500)
 	close(lfz);
 	close(ll);
 	close(lb);
-	EXPECT_EQ(0, fz_drained(inet, sock0, mem0, 120));
+	/*
+	 * an orphan probing a zero window gives up after tcp_orphan_retries
+	 * (8) probes at doubling intervals: up to about four minutes
+	 */
+	EXPECT_EQ(0, fz_drained(inet, sock0, mem0, 300));
 	if (self->old_msl > 0)
 		tt_set_msl(self->old_msl);
 	self->old_msl = -1;
