@@ -98,7 +98,7 @@ vm_half() { # vm_half KIND: boot it, run the guest suite, count its cases
 	local kind=$1 rc t0=$SECONDS
 	local out=$b/vm-$kind
 	rm -rf "$out"
-	tools/vm/run-vm --kernel "$kind" --out "$out" --timeout "${VM_TIMEOUT:-1800}" \
+	tools/vm/run-vm --kernel "$kind" --out "$out" --timeout "${VM_TIMEOUT:-3300}" \
 		--mem "${VM_MEM:-2048}" -- env TOYTCP_STRESS="${TOYTCP_STRESS:-0}" \
 		tools/tests/guest-suite.sh "$b/$kind" "$b/tools/tests" "$kind" > "$out.log" 2>&1
 	rc=$?
