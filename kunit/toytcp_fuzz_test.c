@@ -231,27 +231,6 @@ static u8 fz_our_byte(u32 seq)
 	return seq - (TH_ISS + 1);
 }
 
-static const char *fz_state_name(int state)
-{
-	static const char *const names[TCP_MAX_STATES] = {
-		[TCP_ESTABLISHED]	= "ESTABLISHED",
-		[TCP_SYN_SENT]		= "SYN-SENT",
-		[TCP_SYN_RECV]		= "SYN-RECEIVED",
-		[TCP_FIN_WAIT1]		= "FIN-WAIT-1",
-		[TCP_FIN_WAIT2]		= "FIN-WAIT-2",
-		[TCP_TIME_WAIT]		= "TIME-WAIT",
-		[TCP_CLOSE]		= "CLOSED",
-		[TCP_CLOSE_WAIT]	= "CLOSE-WAIT",
-		[TCP_LAST_ACK]		= "LAST-ACK",
-		[TCP_LISTEN]		= "LISTEN",
-		[TCP_CLOSING]		= "CLOSING",
-	};
-
-	if (state <= 0 || state >= TCP_MAX_STATES || !names[state])
-		return "?";
-	return names[state];
-}
-
 /* The states a segment may move each state to (RFC 9293 §3.3.2, Figure 5). */
 static const unsigned int fz_next_states[TCP_MAX_STATES] = {
 	[TCP_SYN_SENT]		= TCPF_SYN_SENT | TCPF_SYN_RECV | TCPF_ESTABLISHED |
@@ -666,7 +645,7 @@ static bool fz_check_stall(struct fz *f)
 	lock_sock(sk);
 	FZ_EXPECT(f, !fz_stalled(f),
 		  "%s: SND.UNA %u SND.NXT %u snd_max %u write_seq %u%s, SND.WND %u (max %u), cwnd %u, MSS %u: no timer will send",
-		  fz_state_name(sk->sk_state), tp->snd_una, tp->snd_nxt, tp->snd_max,
+		  toytcp_state_name(sk->sk_state), tp->snd_una, tp->snd_nxt, tp->snd_max,
 		  tp->write_seq, tp->fin_queued ? " + FIN" : "", tp->snd_wnd, tp->max_sndwnd,
 		  tp->snd_cwnd, tp->mss);
 	release_sock(sk);
@@ -683,7 +662,7 @@ static void fz_timers_only(struct fz *f, const struct fz_snap *s)
 	FZ_EXPECT(f, (s->state == f->last.state || s->state == TCP_CLOSE) &&
 		  s->rcv_nxt == f->last.rcv_nxt && s->snd_una == f->last.snd_una,
 		  "by timers alone %s became %s, RCV.NXT %u -> %u, SND.UNA %u -> %u",
-		  fz_state_name(f->last.state), fz_state_name(s->state), f->last.rcv_nxt,
+		  toytcp_state_name(f->last.state), toytcp_state_name(s->state), f->last.rcv_nxt,
 		  s->rcv_nxt, f->last.snd_una, s->snd_una);
 }
 
@@ -716,8 +695,8 @@ static void fz_effects_syn_sent(struct fz *f, const struct fz_seg *g,
 		break;
 	default:
 		FZ_EXPECT(f, !(rst && ack_ok) && !(syn && !rst && g->opts_ok && (!ack || ack_ok)),
-			  "SYN-SENT stayed %s on flags %#x seq %u ack %u", fz_state_name(a->state),
-			  g->flags, g->seq, g->ack);
+			  "SYN-SENT stayed %s on flags %#x seq %u ack %u",
+			  toytcp_state_name(a->state), g->flags, g->seq, g->ack);
 		break;
 	}
 	if (ack && !ack_ok && !rst)
@@ -734,7 +713,7 @@ static void fz_effects(struct fz *f, const struct fz_seg *g, const struct fz_sna
 	if (a->state != b->state)
 		f->transitions++;
 	FZ_EXPECT(f, fz_next_states[b->state] & (1 << a->state), "%s -> %s",
-		  fz_state_name(b->state), fz_state_name(a->state));
+		  toytcp_state_name(b->state), toytcp_state_name(a->state));
 	FZ_EXPECT(f, toytcp_seq_after_eq(a->snd_una, b->snd_una), "SND.UNA went back: %u -> %u",
 		  b->snd_una, a->snd_una);
 	if (b->state == TCP_SYN_SENT) {
@@ -758,8 +737,8 @@ static void fz_effects(struct fz *f, const struct fz_seg *g, const struct fz_sna
 		FZ_EXPECT(f, a->state == b->state && a->rcv_nxt == b->rcv_nxt &&
 			  a->snd_una == b->snd_una,
 			  "an unacceptable segment changed %s (RCV.NXT %u, window %u) to %s, RCV.NXT %u, SND.UNA %u",
-			  fz_state_name(b->state), b->rcv_nxt, fz_wnd(b), fz_state_name(a->state),
-			  a->rcv_nxt, a->snd_una);
+			  toytcp_state_name(b->state), b->rcv_nxt, fz_wnd(b),
+			  toytcp_state_name(a->state), a->rcv_nxt, a->snd_una);
 		if (!rst)
 			FZ_EXPECT(f, f->rcv_acks, "an unacceptable segment got no ACK");
 		return;
@@ -770,15 +749,15 @@ static void fz_effects(struct fz *f, const struct fz_seg *g, const struct fz_sna
 			  (b->state == TCP_LAST_ACK && ack && !rst && !syn &&
 			   a->snd_una == a->write_seq + 1),
 			  "%s closed by flags %#x seq %u (RCV.NXT %u) ack %u",
-			  fz_state_name(b->state), g->flags, g->seq, b->rcv_nxt, g->ack);
+			  toytcp_state_name(b->state), g->flags, g->seq, b->rcv_nxt, g->ack);
 	}
 	/* RFC 5961 §3.2 and §4: a reset not exactly at RCV.NXT, or a SYN, changes nothing */
 	if ((rst && g->seq != b->rcv_nxt) || (syn && !rst))
 		FZ_EXPECT(f, a->state == b->state && a->rcv_nxt == b->rcv_nxt &&
 			  a->snd_una == b->snd_una,
 			  "flags %#x at %u (RCV.NXT %u) changed %s to %s, RCV.NXT %u, SND.UNA %u",
-			  g->flags, g->seq, b->rcv_nxt, fz_state_name(b->state),
-			  fz_state_name(a->state), a->rcv_nxt, a->snd_una);
+			  g->flags, g->seq, b->rcv_nxt, toytcp_state_name(b->state),
+			  toytcp_state_name(a->state), a->rcv_nxt, a->snd_una);
 
 	if (b->state == TCP_SYN_RECV)
 		ack_ok = toytcp_seq_after(g->ack, b->snd_una) &&
@@ -791,7 +770,7 @@ static void fz_effects(struct fz *f, const struct fz_seg *g, const struct fz_sna
 		FZ_EXPECT(f, ack && !syn && !rst && ack_ok &&
 			  (1 << b->state) & (FZ_DATA_STATES | TCPF_SYN_RECV),
 			  "RCV.NXT moved %u -> %u in %s on flags %#x ack %u (SND.UNA %u snd_max %u max window %u)",
-			  b->rcv_nxt, a->rcv_nxt, fz_state_name(b->state), g->flags, g->ack,
+			  b->rcv_nxt, a->rcv_nxt, toytcp_state_name(b->state), g->flags, g->ack,
 			  b->snd_una, b->snd_max, b->max_sndwnd);
 		FZ_EXPECT(f, toytcp_seq_before_eq(a->rcv_nxt, b_edge + 1),
 			  "RCV.NXT %u beyond the window's right edge %u", a->rcv_nxt, b_edge);
@@ -811,7 +790,7 @@ static void fz_effects(struct fz *f, const struct fz_seg *g, const struct fz_sna
 	}
 	if ((1 << b->state) & FZ_FIN_STATES)
 		FZ_EXPECT(f, a->rcv_nxt == b->rcv_nxt, "RCV.NXT moved after the peer's FIN (%s)",
-			  fz_state_name(b->state));
+			  toytcp_state_name(b->state));
 	/*
 	 * In-order data inside the window we offered, with an acceptable ACK,
 	 * must find room (toytcp_rmem_charge()). Not if the buffer was shrunk
@@ -1257,7 +1236,7 @@ static void fz_dump(struct fz *f, const struct fz_seg *g, const struct fz_snap *
 		  f->seed, f->run, f->seg, g->how, g->flags, g->seq, (s32)(g->seq - b->rcv_nxt),
 		  g->ack, (s32)(g->ack - b->snd_una), g->window, g->doff, g->hlen, g->len,
 		  g->bad_csum ? " bad checksum" : "", g->truesize, g->frags,
-		  fz_state_name(b->state), b->snd_una,
+		  toytcp_state_name(b->state), b->snd_una,
 		  b->snd_nxt, b->snd_max, b->write_seq, b->snd_wnd, b->max_sndwnd, b->rcv_nxt,
 		  fz_wnd(b), f->sk->sk_rcvbuf, f->dead ? ", orphan" : "");
 }
@@ -1377,7 +1356,7 @@ static void fz_tick(struct fz *f)
 	fz_drain(f);
 	if (f->failed)
 		kunit_err(f->test, "seed %#llx run %d seg %d: after timer %d fired in %s",
-			  f->seed, f->run, f->seg, bit, fz_state_name(s.state));
+			  f->seed, f->run, f->seg, bit, toytcp_state_name(s.state));
 }
 
 /* One random segment, a timer now and then. */
@@ -1606,7 +1585,7 @@ static void fz_setup(struct fz *f)
 	}
 	if (!f->failed)
 		FZ_EXPECT(f, f->last.state == want, "the setup reached %s, not %s",
-			  fz_state_name(f->last.state), fz_state_name(want));
+			  toytcp_state_name(f->last.state), toytcp_state_name(want));
 }
 
 /* Counters the summary shows: what the segments made the module do. */
@@ -1652,7 +1631,7 @@ static void fz_case(struct kunit *test, int state, bool ofo_case, bool fill_case
 	for (i = 0; i < ARRAY_SIZE(fz_mibs); i++)
 		mib[i] = toytcp_read_stat(&init_net, fz_mibs[i]);
 	kunit_info(test, "seed %#llx: %d connections from %s, %d segments each%s\n",
-		   f->seed, FZ_RUNS, fz_state_name(state), FZ_SEGS * (ofo_case + fill_case + 1),
+		   f->seed, FZ_RUNS, toytcp_state_name(state), FZ_SEGS * (ofo_case + fill_case + 1),
 		   ofo_case ? ", 16 KB buffer, scattered data" :
 		   fill_case ? ", the window filled" : "");
 

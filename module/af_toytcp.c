@@ -204,6 +204,7 @@ const char *toytcp_state_name(int state)
 		return "?";
 	return names[state];
 }
+EXPORT_SYMBOL_IF_KUNIT(toytcp_state_name);
 
 void toytcp_set_state(struct sock *sk, int state)
 {
