@@ -6,7 +6,7 @@ pkgs=(
 	make gcc libc6-dev bc flex bison libelf-dev libssl-dev cpio xz-utils rsync perl
 	linux-headers-amd64 linux-image-amd64 linux-source-6.1
 	qemu-system-x86 busybox-static kmod sparse
-	iproute2 iptables tcpdump tshark python3
+	iproute2 iptables nftables conntrack tcpdump tshark python3 python3-scapy
 )
 missing=()
 for p in "${pkgs[@]}"; do
