@@ -46,6 +46,10 @@
 #define TOYTCP_MAX_HDR_LEN	60	/* with the most options */
 #define TOYTCP_DEFAULT_MSS	536	/* RFC 9293 §3.7.1: no MSS option */
 #define TOYTCP_MIN_MSS		88	/* Linux's floor for TCP_MAXSEG */
+/* The smallest MSS path-MTU discovery goes down to (Linux's TCP_MIN_SND_MSS). */
+#define TOYTCP_MIN_SND_MSS	48
+/* What an ICMP error must quote of our segment: ports and sequence number. */
+#define TOYTCP_ICMP_QUOTE_LEN	8
 /* Room to reserve in front of a segment: link layer, IPv4, TCP. */
 #define TOYTCP_HEADROOM		(MAX_HEADER + 20 + TOYTCP_MAX_HDR_LEN)
 
@@ -93,6 +97,7 @@ enum {
 	TOYTCP_DELACK_DEFERRED,
 	TOYTCP_PERSIST_DEFERRED,
 	TOYTCP_KEEPALIVE_DEFERRED,
+	TOYTCP_MTU_REDUCED_DEFERRED,	/* an ICMP "fragmentation needed" */
 };
 
 /**
@@ -126,6 +131,8 @@ enum {
  * @peer_mss: what the peer's MSS option said (536 without one).
  * @advmss: what our MSS option said.
  * @user_mss: TCP_MAXSEG, 0 if unset.
+ * @mtu_info: the MTU the last ICMP "fragmentation needed" reported, for
+ *            toytcp_mtu_reduced() (which may run later, at release_sock()).
  *
  * Retransmission (RFC 6298; times in microseconds):
  * @srtt_us: smoothed round-trip time, 0 before the first sample.
@@ -233,6 +240,7 @@ struct toytcp_sock {
 	u16 peer_mss;
 	u16 advmss;
 	u16 user_mss;
+	u32 mtu_info;
 
 	u32 srtt_us;
 	u32 rttvar_us;
@@ -411,6 +419,13 @@ enum toytcp_mib {
 	TOYTCP_MIB_ABORTONMEMORY,
 	TOYTCP_MIB_TIMEWAITOVERFLOW,
 	TOYTCP_MIB_ABORTONTIMEOUT,
+	TOYTCP_MIB_ICMPFRAGNEEDED,
+	TOYTCP_MIB_ICMPUNREACH,
+	TOYTCP_MIB_ICMPTIMEEXCEEDED,
+	TOYTCP_MIB_ICMPPARAMPROB,
+	TOYTCP_MIB_ICMPSOURCEQUENCH,
+	TOYTCP_MIB_OUTOFWINDOWICMPS,
+	TOYTCP_MIB_ICMPCSUMERRORS,
 	TOYTCP_MIB_MAX
 };
 
@@ -546,6 +561,20 @@ int toytcp_setsockopt(struct socket *sock, int level, int optname,
 		      sockptr_t optval, unsigned int optlen);
 int toytcp_getsockopt(struct socket *sock, int level, int optname,
 		      char __user *optval, int __user *optlen);
+
+/* What toytcp did with an ICMP error about one of its connections (trace). */
+enum toytcp_icmp_action {
+	TOYTCP_ICMP_HARD,		/* the connection ended with its errno */
+	TOYTCP_ICMP_SOFT,		/* remembered, reported if it times out */
+	TOYTCP_ICMP_PMTU,		/* path MTU lowered */
+	TOYTCP_ICMP_IGNORED,		/* valid, but nothing to do */
+	TOYTCP_ICMP_OUT_OF_WINDOW,	/* quoted sequence number not in flight */
+	TOYTCP_ICMP_BAD_CSUM,		/* ICMP checksum wrong */
+};
+
+/* toytcp_icmp.c */
+unsigned int toytcp_icmp_rcv(struct net *net, struct sk_buff *skb);
+void toytcp_mtu_reduced(struct sock *sk);
 
 /* toytcp_proc.c */
 int toytcp_proc_init(struct net *net);

@@ -258,6 +258,7 @@ static bool toytcp_rcv_ack(struct sock *sk, struct sk_buff *skb)
 		toytcp_cc_dupack(sk);
 	}
 	tp->probes_out = 0;	/* the peer is alive: probes were answered */
+	WRITE_ONCE(sk->sk_err_soft, 0);	/* and an ICMP error no longer tells why */
 	/* window update, if this segment is newer than the last one used */
 	if (toytcp_seq_before(tp->snd_wl1, cb->seq) ||
 	    (tp->snd_wl1 == cb->seq && toytcp_seq_before_eq(tp->snd_wl2, ack))) {

@@ -87,6 +87,13 @@ const char *const toytcp_mib_names[TOYTCP_MIB_MAX] = {
 	[TOYTCP_MIB_ABORTONMEMORY]	= "AbortOnMemory",
 	[TOYTCP_MIB_TIMEWAITOVERFLOW]	= "TimeWaitOverflow",
 	[TOYTCP_MIB_ABORTONTIMEOUT]	= "AbortOnTimeout",
+	[TOYTCP_MIB_ICMPFRAGNEEDED]	= "IcmpFragNeeded",
+	[TOYTCP_MIB_ICMPUNREACH]	= "IcmpUnreach",
+	[TOYTCP_MIB_ICMPTIMEEXCEEDED]	= "IcmpTimeExceeded",
+	[TOYTCP_MIB_ICMPPARAMPROB]	= "IcmpParamProb",
+	[TOYTCP_MIB_ICMPSOURCEQUENCH]	= "IcmpSourceQuench",
+	[TOYTCP_MIB_OUTOFWINDOWICMPS]	= "OutOfWindowIcmps",
+	[TOYTCP_MIB_ICMPCSUMERRORS]	= "IcmpCsumErrors",
 };
 
 void toytcp_inc_stat(const struct net *net, enum toytcp_mib field)
@@ -476,6 +483,9 @@ static unsigned int toytcp_nf_local_in(void *priv, struct sk_buff *skb,
 	struct sock *sk;
 	int tries = 0;
 
+	/* ICMP errors about our own segments (toytcp_icmp.c) */
+	if (iph->protocol == IPPROTO_ICMP)
+		return toytcp_icmp_rcv(net, skb);
 	/* Linux's TCP drops what was not addressed to this host; so do we */
 	if (iph->protocol != IPPROTO_TCP || skb->pkt_type != PACKET_HOST)
 		return NF_ACCEPT;

@@ -133,11 +133,15 @@ void toytcp_ack_advanced(struct sock *sk)
 	toytcp_restart_retx(sk);
 }
 
-/* The peer does not answer: the connection is over, with ETIMEDOUT. */
+/*
+ * The peer does not answer: the connection is over, with ETIMEDOUT, or
+ * with the soft error an ICMP message left (EHOSTUNREACH, ...), which
+ * tells why (RFC 1122 §4.2.3.9; as Linux's tcp_write_err()).
+ */
 static void toytcp_give_up(struct sock *sk)
 {
 	toytcp_inc_stat(sock_net(sk), TOYTCP_MIB_TIMEOUTS);
-	WRITE_ONCE(sk->sk_err, ETIMEDOUT);
+	WRITE_ONCE(sk->sk_err, READ_ONCE(sk->sk_err_soft) ? : ETIMEDOUT);
 	sk_error_report(sk);
 	toytcp_done(sk);
 }
@@ -376,6 +380,8 @@ static void (*const toytcp_timer_work[])(struct sock *sk) = {
 	[TOYTCP_DELACK_DEFERRED]	= toytcp_delack_expired,
 	[TOYTCP_PERSIST_DEFERRED]	= toytcp_persist_expired,
 	[TOYTCP_KEEPALIVE_DEFERRED]	= toytcp_keepalive_expired,
+	/* not a timer's: an ICMP that came while the user held the socket */
+	[TOYTCP_MTU_REDUCED_DEFERRED]	= toytcp_mtu_reduced,
 };
 
 /* Do a timer's work now, or leave it for release_cb if the user holds @sk. */

@@ -9,6 +9,7 @@
  *   toytcp_rto_update                         a new RTT sample and RTO
  *   toytcp_window_update                      a window changed
  *   toytcp_drop                               a segment dropped, and why
+ *   toytcp_icmp                               an ICMP error about a connection
  *
  * Every event carries the connection as seen from toytcp's end: local
  * address and port first (saddr, sport), the peer second (daddr, dport).
@@ -242,6 +243,57 @@ TRACE_EVENT(toytcp_drop,
 	),
 	TP_printk("%pI4:%u %pI4:%u seq=%u reason=%s", &__entry->saddr, __entry->sport, &__entry->daddr, __entry->dport,
 		  __entry->seq, toytcp_show_drop(__entry->reason))
+);
+
+TRACE_DEFINE_ENUM(TOYTCP_ICMP_HARD);
+TRACE_DEFINE_ENUM(TOYTCP_ICMP_SOFT);
+TRACE_DEFINE_ENUM(TOYTCP_ICMP_PMTU);
+TRACE_DEFINE_ENUM(TOYTCP_ICMP_IGNORED);
+TRACE_DEFINE_ENUM(TOYTCP_ICMP_OUT_OF_WINDOW);
+TRACE_DEFINE_ENUM(TOYTCP_ICMP_BAD_CSUM);
+
+#define toytcp_show_icmp_action(a) __print_symbolic(a,		\
+	{ TOYTCP_ICMP_HARD, "hard_error" },			\
+	{ TOYTCP_ICMP_SOFT, "soft_error" },			\
+	{ TOYTCP_ICMP_PMTU, "pmtu" },				\
+	{ TOYTCP_ICMP_IGNORED, "ignored" },			\
+	{ TOYTCP_ICMP_OUT_OF_WINDOW, "out_of_window" },		\
+	{ TOYTCP_ICMP_BAD_CSUM, "bad_checksum" })
+
+/*
+ * An ICMP error about one of our segments, taken by toytcp: its type and
+ * code, info (the next-hop MTU for "fragmentation needed"), the sequence
+ * number it quotes, the errno it means (0: none) and what was done.
+ */
+TRACE_EVENT(toytcp_icmp,
+	TP_PROTO(const struct sock *sk, u8 type, u8 code, u32 info, u32 seq,
+		 int err, int action),
+	TP_ARGS(sk, type, code, info, seq, err, action),
+	TP_STRUCT__entry(
+		__field(__u32, saddr)
+		__field(__u32, daddr)
+		__field(__u16, sport)
+		__field(__u16, dport)
+		__field(__u8, type)
+		__field(__u8, code)
+		__field(__u32, info)
+		__field(__u32, seq)
+		__field(int, err)
+		__field(int, action)
+	),
+	TP_fast_assign(
+		TOYTCP_TUPLE_ASSIGN(sk);
+		__entry->type = type;
+		__entry->code = code;
+		__entry->info = info;
+		__entry->seq = seq;
+		__entry->err = err;
+		__entry->action = action;
+	),
+	TP_printk("%pI4:%u %pI4:%u type=%u code=%u info=%u seq=%u err=%d action=%s",
+		  &__entry->saddr, __entry->sport, &__entry->daddr, __entry->dport,
+		  __entry->type, __entry->code, __entry->info, __entry->seq,
+		  __entry->err, toytcp_show_icmp_action(__entry->action))
 );
 
 #endif /* _TOYTCP_TRACE_H */
