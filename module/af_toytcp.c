@@ -158,6 +158,12 @@ struct sock *toytcp_sk_alloc(struct net *net, gfp_t gfp, int kern)
 	sk->sk_state = TCP_CLOSE;
 	/* lookups walk the tables under RCU: free only after a grace period */
 	sock_set_flag(sk, SOCK_RCU_FREE);
+	/*
+	 * Segments in flight are owned by the socket (skb_set_owner_w()) so
+	 * that netfilter can see whose they are; the send buffer is counted
+	 * in sk_wmem_queued, so their freeing need not wake writers.
+	 */
+	sock_set_flag(sk, SOCK_USE_WRITE_QUEUE);
 	sk_sockets_allocated_inc(sk);
 
 	spin_lock_init(&tp->accept_lock);
@@ -173,6 +179,7 @@ struct sock *toytcp_sk_alloc(struct net *net, gfp_t gfp, int kern)
 	tp->mss = TOYTCP_DEFAULT_MSS;
 	tp->rto_us = USEC_PER_SEC;	/* RFC 6298 (2.1): 1 s before any sample */
 	tp->ip_id = get_random_u16();
+	inet_sk(sk)->uc_ttl = -1;	/* the route's hop limit */
 	tp->xmit = toytcp_ip_xmit;
 	toytcp_init_timers(sk);
 

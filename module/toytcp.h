@@ -25,6 +25,7 @@
 #include <linux/timer.h>
 #include <linux/list.h>
 #include <net/sock.h>
+#include <net/inet_sock.h>
 #include <net/tcp_states.h>
 
 /* Control bits of the TCP header, as in its 13th byte. */
@@ -102,10 +103,15 @@ enum {
 
 /**
  * struct toytcp_sock - the TCP control block (the seed's "제어 정보").
- * @sk: the generic socket; first, so a struct sock * converts. Its
- *      sk_state holds the RFC 9293 state as Linux's TCP_* numbers, its
- *      sk_write_queue the bytes not yet acknowledged, its
- *      sk_receive_queue the bytes received in order and not yet read.
+ * @inet: the generic socket (@inet.sk) and the IPv4 socket fields around
+ *        it; first, so a struct sock * converts. sk_state holds the RFC
+ *        9293 state as Linux's TCP_* numbers, sk_write_queue the bytes not
+ *        yet acknowledged, sk_receive_queue the bytes received in order
+ *        and not yet read. toytcp reads only the IP options of struct
+ *        inet_sock (tos, uc_ttl, freebind, transparent); the rest is there,
+ *        zeroed, because netfilter and routing code called on the output
+ *        path (ip_route_me_harder(), socket matches) treat skb->sk as an
+ *        inet_sock: a toytcp socket must read as a valid one to them.
  *
  * Send sequence variables (RFC 9293 §3.3.1):
  * @iss: initial send sequence number.
@@ -219,7 +225,7 @@ enum {
  * those under @accept_lock.
  */
 struct toytcp_sock {
-	struct sock sk;
+	struct inet_sock inet;
 
 	u32 iss;
 	u32 snd_una;
@@ -315,7 +321,7 @@ static inline u64 toytcp_clock_us(void)
 
 static inline struct toytcp_sock *toytcp_sk(const struct sock *sk)
 {
-	return container_of(sk, struct toytcp_sock, sk);
+	return container_of(sk, struct toytcp_sock, inet.sk);
 }
 
 /*
@@ -408,6 +414,8 @@ enum toytcp_mib {
 	TOYTCP_MIB_TIMEOUTS,
 	TOYTCP_MIB_INPOLICYDROPS,
 	TOYTCP_MIB_INFILTERDROPS,
+	TOYTCP_MIB_OUTFILTERDROPS,
+	TOYTCP_MIB_OUTTOOBIG,
 	TOYTCP_MIB_SYNCOOKIESSENT,
 	TOYTCP_MIB_SYNCOOKIESRECV,
 	TOYTCP_MIB_SYNCOOKIESFAILED,

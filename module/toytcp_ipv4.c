@@ -2,11 +2,12 @@
 /*
  * toytcp_ipv4.c: toytcp's glue to IPv4.
  *
- * - Input: a netfilter hook at NF_INET_LOCAL_IN, after the filter table,
- *   takes the segments of toytcp sockets and lets every other go on to
- *   Linux.
- * - Output: the IPv4 header, the route (source address, next hop, MTU)
- *   and the neighbour layer, which hands the frame to the device.
+ * - Input: a netfilter hook at NF_INET_LOCAL_IN, after the filter table
+ *   and NAT, takes the segments of toytcp sockets and lets every other go
+ *   on to Linux.
+ * - Output: the IPv4 header, the route (source address, next hop, MTU),
+ *   netfilter's LOCAL_OUT and POST_ROUTING hooks and the neighbour layer,
+ *   which hands the frame to the device.
  * - Per namespace: the hook, /proc files and counters.
  *
  * The tables the input path looks segments up in are in toytcp_hash.c.
@@ -21,9 +22,12 @@
 #include <linux/security.h>
 #include <linux/filter.h>
 #include <net/xfrm.h>
+#include <net/netfilter/nf_conntrack.h>
 #include <net/ip.h>
 #include <net/route.h>
 #include <net/neighbour.h>
+#include <net/icmp.h>
+#include <net/dst.h>
 #include <net/netns/generic.h>
 #include <net/net_namespace.h>
 #include <kunit/visibility.h>
@@ -76,6 +80,8 @@ const char *const toytcp_mib_names[TOYTCP_MIB_MAX] = {
 	[TOYTCP_MIB_TIMEOUTS]		= "Timeouts",
 	[TOYTCP_MIB_INPOLICYDROPS]	= "InPolicyDrops",
 	[TOYTCP_MIB_INFILTERDROPS]	= "InFilterDrops",
+	[TOYTCP_MIB_OUTFILTERDROPS]	= "OutFilterDrops",
+	[TOYTCP_MIB_OUTTOOBIG]		= "OutTooBig",
 	[TOYTCP_MIB_SYNCOOKIESSENT]	= "SyncookiesSent",
 	[TOYTCP_MIB_SYNCOOKIESRECV]	= "SyncookiesRecv",
 	[TOYTCP_MIB_SYNCOOKIESFAILED]	= "SyncookiesFailed",
@@ -257,42 +263,60 @@ int toytcp_route_mtu(struct sock *sk)
 }
 
 /*
- * Put the IPv4 header in front of the TCP segment in @skb and hand it to
- * the neighbour layer. Consumes @skb and the reference on @rt.
+ * Output, as Linux's IPv4 output does it (ip_local_out(), ip_output(),
+ * ip_finish_output2()), with toytcp's own steps:
+ *
+ *   toytcp_ip_out()          IPv4 header; NF_INET_LOCAL_OUT
+ *   toytcp_local_out_done()  NF_INET_POST_ROUTING (or the IPsec transform)
+ *   toytcp_finish_output()   MTU check; the neighbour layer, the device
+ *
+ * Each step is the "okfn" of the hook before it: netfilter calls it when
+ * the hook accepts, maybe later and from another context (NFQUEUE), so it
+ * must not rely on the socket lock. A hook may change the packet (NAT, a
+ * mark) and the route (netfilter's NAT and mangle code re-route with
+ * ip_route_me_harder()): after each hook only skb_dst() and the packet's
+ * own header count.
  */
-static int toytcp_ip_out(struct net *net, struct sk_buff *skb,
-			 struct rtable *rt, __be32 saddr, __be32 daddr, u16 id)
+
+/* The neighbour layer: resolve the next hop's link address and send. */
+static int toytcp_finish_output(struct net *net, struct sock *sk,
+				struct sk_buff *skb)
 {
-	struct net_device *dev = rt->dst.dev;
+	struct dst_entry *dst = skb_dst(skb);
+	struct net_device *dev = dst->dev;
+	unsigned int hh_len = LL_RESERVED_SPACE(dev);
+	unsigned int mtu = dst_mtu(dst);
 	struct neighbour *neigh;
-	struct iphdr *iph;
 	bool is_v6gw = false;
 	int err;
 
-	skb_dst_set(skb, &rt->dst);
-	skb_push(skb, sizeof(*iph));
-	skb_reset_network_header(skb);
-	iph = ip_hdr(skb);
-	iph->version = 4;
-	iph->ihl = sizeof(*iph) / 4;
-	iph->tos = 0;
-	iph->tot_len = htons(skb->len);
-	iph->id = htons(id);
-	iph->frag_off = htons(IP_DF);
-	iph->ttl = ip4_dst_hoplimit(&rt->dst);
-	iph->protocol = IPPROTO_TCP;
-	iph->saddr = saddr;
-	iph->daddr = daddr;
-	iph->check = 0;
-	iph->check = ip_fast_csum((u8 *)iph, iph->ihl);
-
-	skb->protocol = htons(ETH_P_IP);
-	skb->dev = dev;
-	skb->ip_summed = CHECKSUM_NONE;
-	toytcp_inc_stat(net, TOYTCP_MIB_OUTSEGS);
+	/* POST_ROUTING's source NAT re-routed onto an IPsec route */
+	if (dst->xfrm) {
+		IPCB(skb)->flags |= IPSKB_REROUTED;
+		return dst_output(net, sk, skb);
+	}
+	/*
+	 * DF is set and toytcp never fragments: a segment built for a larger
+	 * MTU than the route's now (the MTU shrank after it was cut) is
+	 * answered, as Linux's ip_fragment() answers it, with a local ICMP
+	 * "fragmentation needed", which lowers the connection's MSS.
+	 */
+	if (skb->len > mtu && !(skb_is_gso(skb) &&
+				skb_gso_validate_network_len(skb, mtu))) {
+		toytcp_inc_stat(net, TOYTCP_MIB_OUTTOOBIG);
+		icmp_send(skb, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, htonl(mtu));
+		kfree_skb(skb);
+		return -EMSGSIZE;
+	}
+	/* a rule may have moved it to a device with a longer link header */
+	if (unlikely(skb_headroom(skb) < hh_len && dev->header_ops)) {
+		skb = skb_expand_head(skb, hh_len);
+		if (!skb)
+			return -ENOMEM;
+	}
 
 	rcu_read_lock();
-	neigh = ip_neigh_for_gw(rt, skb, &is_v6gw);
+	neigh = ip_neigh_for_gw(skb_rtable(skb), skb, &is_v6gw);
 	if (IS_ERR(neigh)) {
 		rcu_read_unlock();
 		kfree_skb(skb);
@@ -301,6 +325,98 @@ static int toytcp_ip_out(struct net *net, struct sk_buff *skb,
 	err = neigh_output(neigh, skb, is_v6gw);
 	rcu_read_unlock();
 	return err;
+}
+
+/*
+ * Run netfilter's @hook on @skb, then @okfn if it accepts. A verdict of
+ * DROP (or REJECT, which sends its answer and drops) comes back as -EPERM:
+ * the segment is lost, as any lost segment, and counted.
+ */
+static int toytcp_nf_hook(unsigned int hook, struct net *net, struct sock *sk,
+			  struct sk_buff *skb, struct net_device *dev,
+			  int (*okfn)(struct net *, struct sock *, struct sk_buff *))
+{
+	int ret = nf_hook(NFPROTO_IPV4, hook, net, sk, skb, NULL, dev, okfn);
+
+	if (ret == 1)
+		return okfn(net, sk, skb);
+	if (ret < 0)
+		toytcp_inc_stat(net, TOYTCP_MIB_OUTFILTERDROPS);
+	return ret;
+}
+
+/* After LOCAL_OUT: POST_ROUTING, or the IPsec transform. */
+static int toytcp_local_out_done(struct net *net, struct sock *sk,
+				 struct sk_buff *skb)
+{
+	struct dst_entry *dst = skb_dst(skb);
+
+	/*
+	 * A route with an xfrm bundle: never in cleartext. dst_output() is
+	 * the transform's output, which encrypts and sends the result on
+	 * through Linux's own IPv4 output.
+	 */
+	if (dst->xfrm)
+		return dst_output(net, sk, skb);
+	skb->dev = dst->dev;
+	return toytcp_nf_hook(NF_INET_POST_ROUTING, net, sk, skb, dst->dev,
+			      toytcp_finish_output);
+}
+
+/**
+ * struct toytcp_iph - what the IPv4 header of a segment says besides the
+ * addresses.
+ * @id: identification.
+ * @tos: type of service (DSCP and ECN bits), IP_TOS.
+ * @ttl: time to live; negative: the route's hop limit.
+ */
+struct toytcp_iph {
+	u16 id;
+	u8 tos;
+	int ttl;
+};
+
+/*
+ * Put the IPv4 header in front of the TCP segment in @skb and send it
+ * through LOCAL_OUT. @sk, if not NULL, is the full socket the segment
+ * belongs to: it owns the skb while it travels (netfilter's owner and
+ * cgroup matches read it). Consumes @skb and the reference on @rt.
+ */
+static int toytcp_ip_out(struct net *net, struct sock *sk, struct sk_buff *skb,
+			 struct rtable *rt, __be32 saddr, __be32 daddr,
+			 const struct toytcp_iph *h)
+{
+	struct iphdr *iph;
+
+	skb_dst_set(skb, &rt->dst);
+	skb_push(skb, sizeof(*iph));
+	skb_reset_network_header(skb);
+	iph = ip_hdr(skb);
+	iph->version = 4;
+	iph->ihl = sizeof(*iph) / 4;
+	iph->tos = h->tos;
+	iph->tot_len = htons(skb->len);
+	iph->id = htons(h->id);
+	iph->frag_off = htons(IP_DF);
+	iph->ttl = h->ttl < 0 ? ip4_dst_hoplimit(&rt->dst) : h->ttl;
+	iph->protocol = IPPROTO_TCP;
+	iph->saddr = saddr;
+	iph->daddr = daddr;
+	iph->check = 0;
+	iph->check = ip_fast_csum((u8 *)iph, iph->ihl);
+
+	/* the control block is IPv4's from here on (flags, options) */
+	memset(IPCB(skb), 0, sizeof(*IPCB(skb)));
+	skb->protocol = htons(ETH_P_IP);
+	skb->ip_summed = CHECKSUM_NONE;
+	if (sk) {
+		skb->priority = READ_ONCE(sk->sk_priority);
+		skb->mark = READ_ONCE(sk->sk_mark);
+		skb_set_owner_w(skb, sk);
+	}
+	toytcp_inc_stat(net, TOYTCP_MIB_OUTSEGS);
+	return toytcp_nf_hook(NF_INET_LOCAL_OUT, net, sk, skb, rt->dst.dev,
+			      toytcp_local_out_done);
 }
 
 /**
@@ -314,6 +430,12 @@ static int toytcp_ip_out(struct net *net, struct sk_buff *skb,
 int toytcp_ip_xmit(struct sock *sk, struct sk_buff *skb)
 {
 	struct toytcp_sock *tp = toytcp_sk(sk);
+	const struct inet_sock *inet = inet_sk(sk);
+	struct toytcp_iph h = {
+		.id = tp->ip_id++,
+		.tos = READ_ONCE(inet->tos),
+		.ttl = READ_ONCE(inet->uc_ttl),
+	};
 	struct flowi4 fl4;
 	struct rtable *rt = toytcp_route(sk, &fl4);
 
@@ -322,8 +444,13 @@ int toytcp_ip_xmit(struct sock *sk, struct sk_buff *skb)
 		return PTR_ERR(rt);
 	}
 	dst_hold(&rt->dst);
-	return toytcp_ip_out(sock_net(sk), skb, rt, sk->sk_rcv_saddr,
-			     sk->sk_daddr, tp->ip_id++);
+	/*
+	 * A TIME_WAIT stand-in is no full socket to netfilter (sk_fullsock()
+	 * is false for that state and it would read it as an
+	 * inet_timewait_sock): its ACKs go out unowned, as Linux's do.
+	 */
+	return toytcp_ip_out(sock_net(sk), sk_fullsock(sk) ? sk : NULL, skb,
+			     rt, sk->sk_rcv_saddr, sk->sk_daddr, &h);
 }
 
 /**
@@ -342,6 +469,7 @@ void toytcp_send_reply(struct net *net, const struct sk_buff *in, u32 seq,
 {
 	const struct iphdr *iph = ip_hdr(in);
 	const struct tcphdr *tin = tcp_hdr(in);
+	const struct toytcp_iph h = { .ttl = -1 };
 	struct sk_buff *skb;
 	struct tcphdr *th;
 	struct flowi4 fl4;
@@ -363,7 +491,7 @@ void toytcp_send_reply(struct net *net, const struct sk_buff *in, u32 seq,
 				window, mss_opt);
 	th = tcp_hdr(skb);
 	th->check = toytcp_v4_checksum(skb, 0, iph->daddr, iph->saddr);
-	toytcp_ip_out(net, skb, rt, iph->daddr, iph->saddr, 0);
+	toytcp_ip_out(net, NULL, skb, rt, iph->daddr, iph->saddr, &h);
 }
 
 /**
@@ -469,6 +597,34 @@ static void toytcp_deliver(struct net *net, struct sock *sk, struct sk_buff *skb
 }
 
 /*
+ * Conntrack confirms the entry a connection's first segment created at the
+ * very end of LOCAL_IN (NF_IP_PRI_CONNTRACK_CONFIRM, after every other
+ * hook), which a segment toytcp takes never reaches: confirm it here, as
+ * that hook would, so the entry lives on and the replies match it. Then
+ * the segment lets go of its entry before it is queued, as Linux's TCP
+ * does (nf_reset_ct()). Conntrack's own verdict may drop the segment.
+ *
+ * Return: false if conntrack dropped the segment (consumed).
+ */
+static bool toytcp_conntrack_confirm(struct sk_buff *skb)
+{
+#if IS_ENABLED(CONFIG_NF_CONNTRACK)
+	struct nf_conn *ct = (struct nf_conn *)skb_nfct(skb);
+	const struct nf_ct_hook *ct_hook;
+
+	if (ct && !nf_ct_is_confirmed(ct)) {
+		ct_hook = rcu_dereference(nf_ct_hook);
+		if (ct_hook && ct_hook->confirm(skb) != NF_ACCEPT) {
+			kfree_skb(skb);
+			return false;
+		}
+	}
+#endif
+	nf_reset_ct(skb);
+	return true;
+}
+
+/*
  * Take a segment for toytcp, or let it pass. Runs in softirq, inside
  * rcu_read_lock(), with skb->data at the IPv4 header.
  */
@@ -508,6 +664,10 @@ lookup:
 	}
 
 	/* Ours from here on: whatever is wrong with it is dropped and counted. */
+	if (!toytcp_conntrack_confirm(skb)) {
+		sock_put(sk);
+		return NF_STOLEN;
+	}
 	__skb_pull(skb, ihl);
 	skb_dst_drop(skb);
 	if (toytcp_segment_check(net, skb)) {
@@ -554,8 +714,13 @@ static const struct nf_hook_ops toytcp_nf_ops = {
 	.hook		= toytcp_nf_local_in,
 	.pf		= NFPROTO_IPV4,
 	.hooknum	= NF_INET_LOCAL_IN,
-	/* after iptables' and nftables' filter chains: their DROP wins */
-	.priority	= NF_IP_PRI_FILTER + 1,
+	/*
+	 * After iptables' and nftables' filter chains (their DROP wins) and
+	 * after source NAT's input side, which gives the reply to a
+	 * connection DNATed on output its original source back; conntrack's
+	 * confirmation, which comes last of all, is done by the hook itself.
+	 */
+	.priority	= NF_IP_PRI_NAT_SRC + 1,
 };
 
 /* ---- per namespace ---- */

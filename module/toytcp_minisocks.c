@@ -66,9 +66,9 @@ static struct sock *toytcp_child_pop(struct toytcp_sock *lp)
 	}
 	if (ctp)
 		list_del_init(&ctp->q_node);
-	WRITE_ONCE(lp->sk.sk_ack_backlog, lp->acceptq_len);
+	WRITE_ONCE(lp->inet.sk.sk_ack_backlog, lp->acceptq_len);
 	spin_unlock_bh(&lp->accept_lock);
-	return ctp ? &ctp->sk : NULL;
+	return ctp ? &ctp->inet.sk : NULL;
 }
 
 /**
@@ -117,10 +117,10 @@ struct sock *toytcp_accept_dequeue(struct toytcp_sock *lp)
 	if (ctp) {
 		list_del_init(&ctp->q_node);
 		lp->acceptq_len--;
-		WRITE_ONCE(lp->sk.sk_ack_backlog, lp->acceptq_len);
+		WRITE_ONCE(lp->inet.sk.sk_ack_backlog, lp->acceptq_len);
 	}
 	spin_unlock_bh(&lp->accept_lock);
-	return ctp ? &ctp->sk : NULL;
+	return ctp ? &ctp->inet.sk : NULL;
 }
 
 /**
@@ -195,6 +195,10 @@ static struct sock *toytcp_child_new(struct sock *lsk, const struct sk_buff *skb
 	child->sk_reuse = lsk->sk_reuse;
 	child->sk_uid = lsk->sk_uid;
 	child->sk_mark = lsk->sk_mark;
+	child->sk_priority = lsk->sk_priority;
+	child->sk_bound_dev_if = lsk->sk_bound_dev_if;
+	inet_sk(child)->tos = inet_sk(lsk)->tos;
+	inet_sk(child)->uc_ttl = inet_sk(lsk)->uc_ttl;
 	child->sk_lingertime = lsk->sk_lingertime;
 	if (sock_flag(lsk, SOCK_LINGER))
 		sock_set_flag(child, SOCK_LINGER);

@@ -387,7 +387,7 @@ static void (*const toytcp_timer_work[])(struct sock *sk) = {
 /* Do a timer's work now, or leave it for release_cb if the user holds @sk. */
 static void toytcp_timer_fire(struct toytcp_sock *tp, int bit)
 {
-	struct sock *sk = &tp->sk;
+	struct sock *sk = &tp->inet.sk;
 
 	bh_lock_sock(sk);
 	if (!sock_owned_by_user(sk))
