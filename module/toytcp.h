@@ -205,6 +205,9 @@ enum {
  *
  * Limits:
  * @user_timeout: TCP_USER_TIMEOUT, ms; 0: none.
+ * @syn_retries: TCP_SYNCNT: SYN (or, for a listener's children, SYN-ACK)
+ *               retransmissions before giving up; 0: the module parameter
+ *               syn_retries (synack_retries).
  * @retrans_stamp: when the oldest segment still unacknowledged after a
  *                 timeout (or the first zero-window probe) left, jiffies;
  *                 0 while nothing is being retried.
@@ -288,6 +291,7 @@ struct toytcp_sock {
 	   tw_charged:1;
 
 	u32 user_timeout;
+	u8 syn_retries;
 	unsigned long retrans_stamp;
 
 	spinlock_t accept_lock;		/* see @accept_lock above */

@@ -211,6 +211,7 @@ static struct sock *toytcp_child_new(struct sock *lsk, const struct sk_buff *skb
 	tp->keepintvl = lp->keepintvl;
 	tp->keepcnt = lp->keepcnt;
 	tp->user_timeout = lp->user_timeout;
+	tp->syn_retries = READ_ONCE(lp->syn_retries);
 	tp->rcv_tstamp = jiffies;
 
 	if (!toytcp_port_share(child, lsk)) {

@@ -14,6 +14,8 @@
 #define TOYTCP_MAX_KEEPIDLE	32767
 #define TOYTCP_MAX_KEEPINTVL	32767
 #define TOYTCP_MAX_KEEPCNT	127
+/* and on TCP_SYNCNT (MAX_TCP_SYNCNT) */
+#define TOYTCP_MAX_SYNCNT	127
 
 int toytcp_setsockopt(struct socket *sock, int level, int optname,
 		      sockptr_t optval, unsigned int optlen)
@@ -75,6 +77,13 @@ int toytcp_setsockopt(struct socket *sock, int level, int optname,
 			err = -EINVAL;
 		else
 			WRITE_ONCE(tp->user_timeout, val);
+		break;
+	case TCP_SYNCNT:
+		/* as Linux: 1..127; there is no way back to the default */
+		if (val < 1 || val > TOYTCP_MAX_SYNCNT)
+			err = -EINVAL;
+		else
+			WRITE_ONCE(tp->syn_retries, val);
 		break;
 	default:
 		err = -ENOPROTOOPT;
@@ -169,6 +178,10 @@ int toytcp_getsockopt(struct socket *sock, int level, int optname,
 		break;
 	case TCP_USER_TIMEOUT:
 		val = READ_ONCE(tp->user_timeout);
+		break;
+	case TCP_SYNCNT:
+		/* as Linux: the socket's own, else the default it would use */
+		val = READ_ONCE(tp->syn_retries) ? : READ_ONCE(toytcp_syn_retries);
 		break;
 	default:
 		return -ENOPROTOOPT;

@@ -167,6 +167,7 @@ static bool toytcp_user_timeout_over(const struct toytcp_sock *tp,
 static void toytcp_retx_timeout(struct sock *sk)
 {
 	struct toytcp_sock *tp = toytcp_sk(sk);
+	bool syn = (1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV);
 	unsigned int limit;
 
 	if ((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN | TCPF_TIME_WAIT))
@@ -175,11 +176,12 @@ static void toytcp_retx_timeout(struct sock *sk)
 		return;
 
 	switch (sk->sk_state) {
+	/* TCP_SYNCNT first, as Linux (a listener's counts for its children) */
 	case TCP_SYN_SENT:
-		limit = READ_ONCE(toytcp_syn_retries);
+		limit = READ_ONCE(tp->syn_retries) ? : READ_ONCE(toytcp_syn_retries);
 		break;
 	case TCP_SYN_RECV:
-		limit = READ_ONCE(toytcp_synack_retries);
+		limit = READ_ONCE(tp->syn_retries) ? : READ_ONCE(toytcp_synack_retries);
 		break;
 	default:
 		limit = sock_flag(sk, SOCK_DEAD) ? toytcp_orphan_retries(sk) :
@@ -189,8 +191,13 @@ static void toytcp_retx_timeout(struct sock *sk)
 	/* when the oldest segment went out: one RTO before this timeout */
 	if (!tp->retrans_stamp)
 		tp->retrans_stamp = (jiffies - usecs_to_jiffies(tp->rto_us)) ? : 1;
-	if (tp->user_timeout ? toytcp_user_timeout_over(tp, tp->retrans_stamp) :
-			       tp->retransmits >= limit) {
+	/*
+	 * As Linux: TCP_USER_TIMEOUT replaces the count of retries for data;
+	 * a SYN or SYN-ACK gives up after the count or the time, whichever
+	 * comes first.
+	 */
+	if (((syn || !tp->user_timeout) && tp->retransmits >= limit) ||
+	    toytcp_user_timeout_over(tp, tp->retrans_stamp)) {
 		toytcp_give_up(sk);
 		return;
 	}
