@@ -265,10 +265,15 @@ int toytcp_send_syn(struct sock *sk)
 		tp->rtt_seq = tp->iss + 1;
 		tp->rtt_start = toytcp_clock_us();
 	}
-	err = toytcp_send_ctl(sk, tp->iss, flags, tp->advmss);
+	/*
+	 * In flight before it leaves: an ICMP error about it can come back
+	 * before toytcp_send_ctl() returns (a router one veth away answers
+	 * in the same softirq), and must find its sequence number sent.
+	 */
 	tp->snd_nxt = tp->iss + 1;
 	if (toytcp_seq_after(tp->snd_nxt, tp->snd_max))
 		tp->snd_max = tp->snd_nxt;
+	err = toytcp_send_ctl(sk, tp->iss, flags, tp->advmss);
 	toytcp_arm_retx(sk);
 	return err;
 }
