@@ -24,6 +24,7 @@
 #include <net/route.h>
 #include <net/ip.h>
 #include <net/tcp.h>
+#include <net/l3mdev.h>
 #include <uapi/linux/toytcp.h>
 #include <kunit/visibility.h>
 
@@ -314,7 +315,9 @@ static int toytcp_bind(struct socket *sock, struct sockaddr *uaddr, int addr_len
 {
 	struct sockaddr_in *sin = (struct sockaddr_in *)uaddr;
 	struct sock *sk = sock->sk;
+	struct inet_sock *inet = inet_sk(sk);
 	struct net *net = sock_net(sk);
+	u32 tb_id;
 	u16 port;
 	int err;
 
@@ -330,18 +333,34 @@ static int toytcp_bind(struct socket *sock, struct sockaddr *uaddr, int addr_len
 	if (port && port < READ_ONCE(net->ipv4.sysctl_ip_prot_sock) &&
 	    !ns_capable(net->user_ns, CAP_NET_BIND_SERVICE))
 		return -EACCES;
+	/*
+	 * A local address (of the VRF the socket is bound to, if any), unless
+	 * ip_nonlocal_bind, IP_FREEBIND or IP_TRANSPARENT allow any, as Linux.
+	 */
+	tb_id = l3mdev_fib_table_by_index(net, READ_ONCE(sk->sk_bound_dev_if)) ? :
+		RT_TABLE_LOCAL;
 	if (sin->sin_addr.s_addr != htonl(INADDR_ANY) &&
-	    !READ_ONCE(net->ipv4.sysctl_ip_nonlocal_bind) &&
-	    inet_addr_type(net, sin->sin_addr.s_addr) != RTN_LOCAL)
+	    !inet_can_nonlocal_bind(net, inet) &&
+	    inet_addr_type_table(net, sin->sin_addr.s_addr, tb_id) != RTN_LOCAL)
 		return -EADDRNOTAVAIL;
 
 	lock_sock(sk);
 	err = -EINVAL;
 	if (sk->sk_state != TCP_CLOSE || toytcp_sk(sk)->port)
 		goto out;
-	err = toytcp_port_get(sk, sin->sin_addr.s_addr, port);
-	if (err)
-		goto out;
+	if (!port && inet->bind_address_no_port) {
+		/*
+		 * IP_BIND_ADDRESS_NO_PORT: only the address now; connect()
+		 * picks the port (and a second bind() may still come, as
+		 * Linux allows while no port is held).
+		 */
+		sk->sk_rcv_saddr = sin->sin_addr.s_addr;
+	} else {
+		err = toytcp_port_get(sk, sin->sin_addr.s_addr, port);
+		if (err)
+			goto out;
+	}
+	err = 0;
 	if (port)
 		sk->sk_userlocks |= SOCK_BINDPORT_LOCK;
 	if (sin->sin_addr.s_addr)
@@ -371,7 +390,8 @@ static int toytcp_listen(struct socket *sock, int backlog)
 	if (sk->sk_state != TCP_CLOSE)
 		goto out;
 	if (!tp->port) {
-		err = toytcp_port_get(sk, htonl(INADDR_ANY), 0);
+		/* the address of a bind() with IP_BIND_ADDRESS_NO_PORT, if any */
+		err = toytcp_port_get(sk, sk->sk_rcv_saddr, 0);
 		if (err)
 			goto out;
 	}

@@ -490,8 +490,9 @@ void toytcp_hash_listener(struct sock *sk);
 void toytcp_unhash(struct sock *sk);
 bool toytcp_ehash_replace(struct sock *old, struct sock *new);
 struct sock *toytcp_lookup(struct net *net, __be32 saddr, __be16 sport,
-			   __be32 daddr, __be16 dport);
-struct sock *toytcp_lookup_listener(struct net *net, __be32 daddr, u16 lport);
+			   __be32 daddr, __be16 dport, int dif, int sdif);
+struct sock *toytcp_lookup_listener(struct net *net, __be32 daddr, u16 lport,
+				    int dif, int sdif);
 void toytcp_walk_socks(struct net *net, bool (*fn)(struct sock *, void *), void *arg);
 
 /* toytcp_minisocks.c */
@@ -569,6 +570,8 @@ bool toytcp_wmem_queue(struct sock *sk, struct sk_buff *skb);
 void toytcp_purge_write_queue(struct sock *sk);
 
 /* toytcp_sockopt.c */
+int toytcp_ip_setsockopt(struct sock *sk, int optname, sockptr_t optval,
+			 unsigned int optlen);
 int toytcp_setsockopt(struct socket *sock, int level, int optname,
 		      sockptr_t optval, unsigned int optlen);
 int toytcp_getsockopt(struct socket *sock, int level, int optname,

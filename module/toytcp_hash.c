@@ -33,6 +33,7 @@
 #include <linux/workqueue.h>
 #include <linux/rculist_nulls.h>
 #include <net/sock.h>
+#include <net/ip.h>
 #include <net/netns/hash.h>
 #include <net/net_namespace.h>
 
@@ -135,6 +136,11 @@ static int toytcp_shadow_bind(struct net *net, __be32 addr, u16 port,
 	err = sock_create_kern(net, AF_INET, SOCK_STREAM, IPPROTO_TCP, &s);
 	if (err)
 		return err;
+	/*
+	 * toytcp's bind() has checked the address already; a non-local one
+	 * it allowed (IP_FREEBIND, IP_TRANSPARENT) must pass here too.
+	 */
+	ip_sock_set_freebind(s->sk);
 	err = kernel_bind(s, (struct sockaddr *)&sin, sizeof(sin));
 	if (!err) {
 		int len = kernel_getsockname(s, (struct sockaddr *)&sin);
@@ -483,8 +489,21 @@ bool toytcp_ehash_replace(struct sock *old, struct sock *new)
 	return done;
 }
 
+/*
+ * SO_BINDTODEVICE, as Linux's inet_sk_bound_dev_eq(): a socket bound to a
+ * device takes only what came in on it (@dif) or on an L3 slave of it, a
+ * VRF (@sdif: the slave's index when @dif is the VRF device's); an unbound
+ * socket takes what came through a VRF only if net.ipv4.tcp_l3mdev_accept.
+ */
+static bool toytcp_dev_match(const struct sock *sk, struct net *net, int dif,
+			     int sdif)
+{
+	return inet_sk_bound_dev_eq(net, READ_ONCE(sk->sk_bound_dev_if), dif, sdif);
+}
+
 static struct sock *toytcp_lookup_established(struct net *net, __be32 saddr,
-					      __be16 sport, __be32 daddr, u16 lport)
+					      __be16 sport, __be32 daddr, u16 lport,
+					      int dif, int sdif)
 {
 	u32 slot = toytcp_ehashfn(net, daddr, lport, saddr, sport) & toytcp_ehash_mask;
 	struct hlist_nulls_node *node;
@@ -492,7 +511,8 @@ static struct sock *toytcp_lookup_established(struct net *net, __be32 saddr,
 
 again:
 	sk_nulls_for_each_rcu(sk, node, &toytcp_ehash[slot].chain) {
-		if (!toytcp_match(sk, net, daddr, lport, saddr, sport))
+		if (!toytcp_match(sk, net, daddr, lport, saddr, sport) ||
+		    !toytcp_dev_match(sk, net, dif, sdif))
 			continue;
 		if (!refcount_inc_not_zero(&sk->sk_refcnt))
 			return NULL;	/* on its way out: as if not there */
@@ -507,24 +527,45 @@ again:
 	return NULL;
 }
 
-/* A listener for @daddr:@lport, one bound to @daddr first. Context: rcu_read_lock(). */
-struct sock *toytcp_lookup_listener(struct net *net, __be32 daddr, u16 lport)
+/**
+ * toytcp_lookup_listener() - the listener a SYN for @daddr:@lport goes to.
+ * @net: namespace.
+ * @daddr: the segment's destination address.
+ * @lport: its destination port, host order.
+ * @dif: the device it came in on (inet_iif()).
+ * @sdif: the L3 slave device, if it came through a VRF (inet_sdif()), or 0.
+ *
+ * As Linux's __inet_lookup_listener(): one bound to @daddr before one bound
+ * to INADDR_ANY; among those, one bound (SO_BINDTODEVICE) to the device
+ * before an unbound one. A listener bound to another device never matches.
+ *
+ * Context: rcu_read_lock().
+ * Return: the listener with a reference taken, or NULL.
+ */
+struct sock *toytcp_lookup_listener(struct net *net, __be32 daddr, u16 lport,
+				    int dif, int sdif)
 {
 	u32 slot = toytcp_lhash_slot(net, lport);
 	struct hlist_nulls_node *node;
 	struct sock *sk, *best;
+	int score, best_score;
 
 again:
 	best = NULL;
+	best_score = 0;
 	sk_nulls_for_each_rcu(sk, node, &toytcp_lhash[slot].chain) {
 		if (sk->sk_num != lport || !net_eq(sock_net(sk), net))
 			continue;
-		if (sk->sk_rcv_saddr == daddr) {
-			best = sk;	/* bound to the address: the best match */
-			break;
-		}
-		if (!sk->sk_rcv_saddr && !best)
+		if (sk->sk_rcv_saddr && sk->sk_rcv_saddr != daddr)
+			continue;
+		if (!toytcp_dev_match(sk, net, dif, sdif))
+			continue;
+		score = (sk->sk_rcv_saddr ? 4 : 0) +
+			(READ_ONCE(sk->sk_bound_dev_if) ? 2 : 1);
+		if (score > best_score) {
 			best = sk;
+			best_score = score;
+		}
 	}
 	if (!best && get_nulls_value(node) != TOYTCP_LHASH_NULLS + slot)
 		goto again;
@@ -540,20 +581,24 @@ again:
  * @sport: segment's source port.
  * @daddr: segment's destination address (local).
  * @dport: segment's destination port.
+ * @dif: the device it came in on (inet_iif()).
+ * @sdif: the L3 slave device, if it came through a VRF (inet_sdif()), or 0.
  *
- * A connection matching the 4-tuple first; else a listener on the port,
- * one bound to @daddr before one bound to INADDR_ANY.
+ * A connection matching the 4-tuple first; else a listener on the port
+ * (toytcp_lookup_listener()). A socket bound to a device (SO_BINDTODEVICE)
+ * matches only segments that came in on it, as Linux's inet_lookup().
  *
  * Context: rcu_read_lock() held.
  * Return: the socket with a reference taken, or NULL.
  */
 struct sock *toytcp_lookup(struct net *net, __be32 saddr, __be16 sport,
-			   __be32 daddr, __be16 dport)
+			   __be32 daddr, __be16 dport, int dif, int sdif)
 {
 	struct sock *sk;
 
-	sk = toytcp_lookup_established(net, saddr, sport, daddr, ntohs(dport));
-	return sk ? : toytcp_lookup_listener(net, daddr, ntohs(dport));
+	sk = toytcp_lookup_established(net, saddr, sport, daddr, ntohs(dport),
+				       dif, sdif);
+	return sk ? : toytcp_lookup_listener(net, daddr, ntohs(dport), dif, sdif);
 }
 
 /**

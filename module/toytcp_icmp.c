@@ -306,7 +306,8 @@ unsigned int toytcp_icmp_rcv(struct net *net, struct sk_buff *skb)
 	qth = (const struct tcphdr *)(skb->data + off);
 
 	/* the quoted segment went from us to the peer: the peer is "remote" */
-	sk = toytcp_lookup(net, qiph->daddr, qth->dest, qiph->saddr, qth->source);
+	sk = toytcp_lookup(net, qiph->daddr, qth->dest, qiph->saddr, qth->source,
+			   inet_iif(skb), 0);
 	if (!sk)
 		return NF_ACCEPT;	/* not ours: on to Linux's ICMP code */
 	if (!xfrm4_policy_check(NULL, XFRM_POLICY_IN, skb)) {

@@ -225,8 +225,8 @@ EXPORT_SYMBOL_IF_KUNIT(toytcp_isn);
 static void toytcp_flow(const struct sock *sk, struct flowi4 *fl4)
 {
 	flowi4_init_output(fl4, sk->sk_bound_dev_if, READ_ONCE(sk->sk_mark),
-			   RT_CONN_FLAGS_TOS(sk, 0), RT_SCOPE_UNIVERSE,
-			   IPPROTO_TCP, 0, sk->sk_daddr, sk->sk_rcv_saddr,
+			   RT_CONN_FLAGS(sk), RT_SCOPE_UNIVERSE, IPPROTO_TCP,
+			   inet_sk_flowi_flags(sk), sk->sk_daddr, sk->sk_rcv_saddr,
 			   sk->sk_dport, htons(sk->sk_num), sk->sk_uid);
 }
 
@@ -637,7 +637,7 @@ static unsigned int toytcp_nf_local_in(void *priv, struct sk_buff *skb,
 	enum toytcp_drop_reason reason;
 	unsigned int ihl;
 	struct sock *sk;
-	int tries = 0;
+	int tries = 0, dif, sdif;
 
 	/* ICMP errors about our own segments (toytcp_icmp.c) */
 	if (iph->protocol == IPPROTO_ICMP)
@@ -648,10 +648,14 @@ static unsigned int toytcp_nf_local_in(void *priv, struct sk_buff *skb,
 	ihl = iph->ihl * 4;
 	if (!pskb_may_pull(skb, ihl + sizeof(*th)))
 		return NF_ACCEPT;	/* too short to be anyone's: Linux counts it */
+	/* for SO_BINDTODEVICE; read now, before the route is dropped */
+	dif = inet_iif(skb);
+	sdif = inet_sdif(skb);
 lookup:
 	iph = ip_hdr(skb);
 	th = (const struct tcphdr *)(skb->data + ihl);
-	sk = toytcp_lookup(net, iph->saddr, th->source, iph->daddr, th->dest);
+	sk = toytcp_lookup(net, iph->saddr, th->source, iph->daddr, th->dest,
+			   dif, sdif);
 	if (!sk)
 		return NF_ACCEPT;	/* not ours: on to Linux TCP */
 	/*
@@ -691,7 +695,7 @@ lookup:
 		/* a new connection on the 4-tuple: the listener's, if any */
 		sock_put(sk);
 		sk = toytcp_lookup_listener(net, ip_hdr(skb)->daddr,
-					    ntohs(tcp_hdr(skb)->dest));
+					    ntohs(tcp_hdr(skb)->dest), dif, sdif);
 		if (!sk) {
 			toytcp_send_reset_reply(net, skb);
 			kfree_skb(skb);

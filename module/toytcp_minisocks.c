@@ -199,6 +199,8 @@ static struct sock *toytcp_child_new(struct sock *lsk, const struct sk_buff *skb
 	child->sk_bound_dev_if = lsk->sk_bound_dev_if;
 	inet_sk(child)->tos = inet_sk(lsk)->tos;
 	inet_sk(child)->uc_ttl = inet_sk(lsk)->uc_ttl;
+	inet_sk(child)->freebind = inet_sk(lsk)->freebind;
+	inet_sk(child)->transparent = inet_sk(lsk)->transparent;
 	child->sk_lingertime = lsk->sk_lingertime;
 	if (sock_flag(lsk, SOCK_LINGER))
 		sock_set_flag(child, SOCK_LINGER);

@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * toytcp_sockopt.c: IPPROTO_TCP socket options, with Linux's numbers and
- * meanings. SOL_SOCKET options (SO_REUSEADDR, SO_RCVBUF, SO_LINGER, ...)
- * never come here: the socket core handles them on struct sock.
+ * toytcp_sockopt.c: IPPROTO_TCP and IPPROTO_IP socket options, with
+ * Linux's numbers and meanings. SOL_SOCKET options (SO_REUSEADDR,
+ * SO_RCVBUF, SO_LINGER, SO_MARK, SO_PRIORITY, SO_BINDTODEVICE, ...) never
+ * come here: the socket core handles them on struct sock.
  */
 #include <linux/tcp.h>
 #include <linux/in.h>
 #include <linux/jiffies.h>
+#include <net/inet_ecn.h>
+#include <net/route.h>
+#include <kunit/visibility.h>
 
 #include "toytcp.h"
 
@@ -17,6 +21,160 @@
 /* and on TCP_SYNCNT (MAX_TCP_SYNCNT) */
 #define TOYTCP_MAX_SYNCNT	127
 
+/*
+ * The IPv4 options toytcp acts on. Linux's TCP accepts more (IP_RECVERR,
+ * IP_MTU_DISCOVER, IP_MINTTL, IP_OPTIONS, ...): toytcp refuses those with
+ * ENOPROTOOPT rather than take a setting it would then ignore.
+ */
+static bool toytcp_ip_opt_known(int optname)
+{
+	switch (optname) {
+	case IP_TOS:
+	case IP_TTL:
+	case IP_BIND_ADDRESS_NO_PORT:
+	case IP_FREEBIND:
+	case IP_TRANSPARENT:
+		return true;
+	}
+	return false;
+}
+
+/* IP_TOS, as Linux's __ip_sock_set_tos() for a stream socket. */
+static void toytcp_set_tos(struct sock *sk, int val)
+{
+	struct inet_sock *inet = inet_sk(sk);
+
+	/* the ECN field is TCP's own (RFC 3168), not the application's */
+	val &= ~INET_ECN_MASK;
+	val |= inet->tos & INET_ECN_MASK;
+	if (inet->tos != val) {
+		WRITE_ONCE(inet->tos, val);
+		/* as Linux: the TOS also sets the queueing priority */
+		WRITE_ONCE(sk->sk_priority, rt_tos2priority(val));
+		sk_dst_reset(sk);	/* the TOS is part of the route's key */
+	}
+}
+
+/**
+ * toytcp_ip_setsockopt() - setsockopt() at level IPPROTO_IP.
+ * @sk: the socket.
+ * @optname: IP_*.
+ * @optval: the value: an int, or as Linux a single unsigned byte when
+ *          @optlen is 1 to 3; @optlen 0 reads as 0.
+ * @optlen: its length.
+ *
+ * Return: 0 or a negative errno, the one Linux's ip_setsockopt() gives for
+ * a TCP socket: EINVAL for a value out of range or a missing one, EPERM
+ * for IP_TRANSPARENT without CAP_NET_RAW or CAP_NET_ADMIN, ENOPROTOOPT for
+ * an option toytcp does not implement.
+ */
+int toytcp_ip_setsockopt(struct sock *sk, int optname, sockptr_t optval,
+			 unsigned int optlen)
+{
+	struct inet_sock *inet = inet_sk(sk);
+	struct net *net = sock_net(sk);
+	int val = 0, err = 0;
+
+	if (!toytcp_ip_opt_known(optname))
+		return -ENOPROTOOPT;
+	if (optlen >= sizeof(int)) {
+		if (copy_from_sockptr(&val, optval, sizeof(val)))
+			return -EFAULT;
+	} else if (optlen) {
+		u8 byte;
+
+		if (copy_from_sockptr(&byte, optval, sizeof(byte)))
+			return -EFAULT;
+		val = byte;
+	}
+	/* as Linux, the capability first, then the length */
+	if (optname == IP_TRANSPARENT && val &&
+	    !ns_capable(net->user_ns, CAP_NET_RAW) &&
+	    !ns_capable(net->user_ns, CAP_NET_ADMIN))
+		return -EPERM;
+	if (!optlen && optname != IP_TOS && optname != IP_BIND_ADDRESS_NO_PORT)
+		return -EINVAL;
+
+	lock_sock(sk);
+	switch (optname) {
+	case IP_TOS:
+		toytcp_set_tos(sk, val);
+		break;
+	case IP_TTL:
+		/* 1..255, or -1: the route's hop limit again */
+		if (val != -1 && (val < 1 || val > 255))
+			err = -EINVAL;
+		else
+			WRITE_ONCE(inet->uc_ttl, val);
+		break;
+	case IP_BIND_ADDRESS_NO_PORT:
+		inet->bind_address_no_port = !!val;
+		break;
+	case IP_FREEBIND:
+		inet->freebind = !!val;
+		break;
+	case IP_TRANSPARENT:
+		inet->transparent = !!val;
+		break;
+	}
+	release_sock(sk);
+	return err;
+}
+EXPORT_SYMBOL_IF_KUNIT(toytcp_ip_setsockopt);
+
+/* getsockopt() at level IPPROTO_IP; the value's length as Linux gives it. */
+static int toytcp_ip_getsockopt(struct sock *sk, int optname,
+				char __user *optval, int __user *optlen)
+{
+	struct inet_sock *inet = inet_sk(sk);
+	int len, val;
+
+	if (get_user(len, optlen))
+		return -EFAULT;
+	if (len < 0)
+		return -EINVAL;
+
+	lock_sock(sk);
+	switch (optname) {
+	case IP_TOS:
+		val = inet->tos;
+		break;
+	case IP_TTL:
+		/* unset: Linux says net.ipv4.ip_default_ttl, not the route's */
+		val = inet->uc_ttl == -1 ?
+		      READ_ONCE(sock_net(sk)->ipv4.sysctl_ip_default_ttl) :
+		      inet->uc_ttl;
+		break;
+	case IP_BIND_ADDRESS_NO_PORT:
+		val = inet->bind_address_no_port;
+		break;
+	case IP_FREEBIND:
+		val = inet->freebind;
+		break;
+	case IP_TRANSPARENT:
+		val = inet->transparent;
+		break;
+	default:
+		release_sock(sk);
+		return -ENOPROTOOPT;
+	}
+	release_sock(sk);
+
+	/* as Linux: a buffer shorter than an int gets one byte, if it fits */
+	if (len > 0 && len < sizeof(int) && val >= 0 && val <= 255) {
+		u8 byte = val;
+
+		len = 1;
+		if (put_user(len, optlen) || copy_to_user(optval, &byte, 1))
+			return -EFAULT;
+		return 0;
+	}
+	len = min_t(unsigned int, len, sizeof(int));
+	if (put_user(len, optlen) || copy_to_user(optval, &val, len))
+		return -EFAULT;
+	return 0;
+}
+
 int toytcp_setsockopt(struct socket *sock, int level, int optname,
 		      sockptr_t optval, unsigned int optlen)
 {
@@ -24,8 +182,10 @@ int toytcp_setsockopt(struct socket *sock, int level, int optname,
 	struct toytcp_sock *tp = toytcp_sk(sk);
 	int val, err = 0;
 
+	if (level == SOL_IP)
+		return toytcp_ip_setsockopt(sk, optname, optval, optlen);
 	if (level != SOL_TCP)
-		return -ENOPROTOOPT;
+		return -ENOPROTOOPT;	/* as Linux's ip_setsockopt() */
 	if (optlen < sizeof(int))
 		return -EINVAL;
 	if (copy_from_sockptr(&val, optval, sizeof(val)))
@@ -137,8 +297,10 @@ int toytcp_getsockopt(struct socket *sock, int level, int optname,
 	struct tcp_info info;
 	int len, val;
 
+	if (level == SOL_IP)
+		return toytcp_ip_getsockopt(sk, optname, optval, optlen);
 	if (level != SOL_TCP)
-		return -ENOPROTOOPT;
+		return -EOPNOTSUPP;	/* as Linux's do_ip_getsockopt() */
 	if (get_user(len, optlen))
 		return -EFAULT;
 	if (len < 0)
