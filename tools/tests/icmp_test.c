@@ -121,7 +121,7 @@ static uint64_t pmtu_bytes(void)
 /* Seconds 5 MB each way may take: TCG on 2 shared cores, more with KASAN. */
 static double pmtu_limit(void)
 {
-	return tt_debian_kernel() ? 30 : 180;
+	return tt_debian_kernel() ? 20 : 180;
 }
 
 struct peer_arg {
