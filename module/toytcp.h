@@ -590,6 +590,7 @@ enum toytcp_icmp_action {
 /* toytcp_icmp.c */
 unsigned int toytcp_icmp_rcv(struct net *net, struct sk_buff *skb);
 void toytcp_mtu_reduced(struct sock *sk);
+u32 toytcp_pmtu_mss(const struct sock *sk, int mtu);
 
 /* toytcp_proc.c */
 int toytcp_proc_init(struct net *net);

@@ -120,8 +120,15 @@ static int toytcp_icmp_mtu(const struct net *net, const struct icmphdr *icmph)
 	}
 }
 
-/* The MSS for a path MTU: never above what the peer and TCP_MAXSEG allow, never below the floor. */
-static u32 toytcp_pmtu_mss(const struct sock *sk, int mtu)
+/**
+ * toytcp_pmtu_mss() - the MSS for a path MTU: never above what the peer and
+ * TCP_MAXSEG allow, never below the floor.
+ * @sk: the socket.
+ * @mtu: the path MTU.
+ *
+ * Return: the MSS.
+ */
+u32 toytcp_pmtu_mss(const struct sock *sk, int mtu)
 {
 	u32 floor = max_t(u32, TOYTCP_MIN_SND_MSS,
 			  READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_min_snd_mss));

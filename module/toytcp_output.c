@@ -420,6 +420,30 @@ bool toytcp_nagle_ok(u32 len, u32 mss, u32 unsent, bool idle, bool nodelay,
 }
 EXPORT_SYMBOL_IF_KUNIT(toytcp_nagle_ok);
 
+/*
+ * The route's MTU may have shrunk since the MSS was chosen (a path-MTU
+ * update the socket has not acted on yet, an administrator's change): cut
+ * segments for the smaller one, as Linux's tcp_current_mss() checks before
+ * each send, rather than have each too-big segment bounce as a local
+ * "fragmentation needed". A socket that never routed (the KUnit harness)
+ * has nothing to check.
+ */
+static void toytcp_sync_mss(struct sock *sk)
+{
+	struct toytcp_sock *tp = toytcp_sk(sk);
+	int mtu;
+	u32 mss;
+
+	if (!__sk_dst_get(sk))
+		return;
+	mtu = toytcp_route_mtu(sk);	/* routes again if the cached one is stale */
+	if (mtu <= 0)
+		return;
+	mss = toytcp_pmtu_mss(sk, mtu);
+	if (mss < tp->mss)
+		tp->mss = mss;
+}
+
 /**
  * toytcp_push() - send what the windows and Nagle allow of the queued
  * data, then our FIN once all data is out.
@@ -436,6 +460,7 @@ void toytcp_push(struct sock *sk)
 				     TCPF_FIN_WAIT1 | TCPF_CLOSING |
 				     TCPF_LAST_ACK)))
 		return;
+	toytcp_sync_mss(sk);
 
 	while (toytcp_seq_before(tp->snd_nxt, tp->write_seq)) {
 		u32 limit = tp->snd_una + min(tp->snd_wnd, tp->snd_cwnd);

@@ -95,7 +95,7 @@ one_case() {
 	ip netns exec $B timeout 120 tcpdump -i ttveth_b -n -U -w "$d/cap.pcap" \
 		"tcp port $port or esp" 2> "$d/tcpdump.err" &
 	tdpid=$!
-	wait_for "$d/tcpdump.err" 'listening on'
+	wait_for "$d/tcpdump.err" 'listening on' || echo "# tcpdump not listening after 30 s"
 	if [ "$role" = client ]; then
 		sns=$B sfam=2 sip=198.18.1.2 cns=$A cfam=$afam
 	else
@@ -122,7 +122,8 @@ one_case() {
 	clear=$(tcpdump -r "$d/cap.pcap" -nn "tcp port $port" 2>/dev/null | wc -l)
 	esp=$(tcpdump -r "$d/cap.pcap" -nn esp 2>/dev/null | wc -l)
 	[ "$clear" = 0 ] && [ "$esp" -gt 0 ]
-	tap $? "$name.only_esp_on_the_wire" "$clear cleartext TCP packets, $esp ESP packets"
+	tap $? "$name.only_esp_on_the_wire" \
+		"$clear cleartext TCP packets, $esp ESP packets; tcpdump: $(tr '\n' ' ' < "$d/tcpdump.err")"
 }
 
 one_case linux_client 2 client 5101
