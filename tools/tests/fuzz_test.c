@@ -1848,7 +1848,8 @@ static int pick_optname(struct rng *r)
  * Options that would make Linux TCP (the AF_INET sockets among ours) leave
  * the test's model: repair mode, kernel TLS, deferred connect, freebind,
  * IP options (source routes), IPsec policies, zerocopy receive. toytcp
- * refuses them all.
+ * refuses them all but IP_FREEBIND (15), which it takes as Linux does: the
+ * toytcp sockets keep getting it.
  */
 static int inet_safe_opt(int fam, int level, int name, bool get)
 {
