@@ -101,12 +101,12 @@ row() {
 
 # netem on both ends of the veth pair: 1 % loss and 5 ms delay each way
 netem() { # netem add|del
-	for end in "cli bcli" "srv bsrv"; do
-		set -- "$1" $end
+	for end in cli:bcli srv:bsrv; do
+		ns=${end%:*} dev=${end#*:}
 		if [ "$1" = add ]; then
-			ip netns exec "$2" tc qdisc add dev "$3" root netem loss 1% delay 5ms
+			ip netns exec "$ns" tc qdisc add dev "$dev" root netem loss 1% delay 5ms
 		else
-			ip netns exec "$2" tc qdisc del dev "$3" root
+			ip netns exec "$ns" tc qdisc del dev "$dev" root
 		fi
 	done
 }
