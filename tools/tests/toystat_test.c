@@ -186,7 +186,13 @@ FIXTURE_SETUP(st)
 	ASSERT_EQ(TCP_TIME_WAIT, tt_proc_wait(TT_A, "/proc/net/toytcp", P_TW, P_LIN,
 					      TCP_TIME_WAIT, 3000));
 
-	/* SS: nobody answers */
+	/*
+	 * SS: nobody answers. A link address for the absent host, so that
+	 * ARP never fails: a failed neighbour would answer the SYN with ICMP
+	 * host unreachable and end the connect (as it ends Linux TCP's).
+	 */
+	ASSERT_EQ(0, tt_sh("ip -n " TT_NS_A " neigh replace " TT_ADDR_NONE
+			   " lladdr 02:00:00:00:00:99 nud permanent dev " TT_IF_A));
 	self->ss = bound_socket(self->fam, TT_ADDR_A, P_SS);
 	ASSERT_LE(0, self->ss);
 	ASSERT_EQ(0, tt_set_nonblock(self->ss, true));
