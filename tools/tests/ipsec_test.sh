@@ -92,7 +92,9 @@ one_case() {
 	d=$tmp/$name
 	mkdir -p "$d"
 	# everything on the wire for this port: cleartext TCP, and ESP
-	ip netns exec $B timeout 120 tcpdump -i ttveth_b -n -U -w "$d/cap.pcap" \
+	# --immediate-mode: each packet to the file at once, not when the
+	# kernel's capture block is handed over (up to a second later)
+	ip netns exec $B timeout 120 tcpdump -i ttveth_b -n -U --immediate-mode -w "$d/cap.pcap" \
 		"tcp port $port or esp" 2> "$d/tcpdump.err" &
 	tdpid=$!
 	wait_for "$d/tcpdump.err" 'listening on' || echo "# tcpdump not listening after 30 s"
@@ -110,7 +112,7 @@ one_case() {
 	crc=$?
 	wait $spid
 	src=$?
-	sleep 0.5	# the last segments
+	sleep 1	# the last segments
 	kill -INT $tdpid 2>/dev/null
 	wait $tdpid
 	tdpid=
