@@ -64,8 +64,10 @@ fi
 for t in "$bin"/*_test; do
 	[ -x "$t" ] || { fail "user-space tests present in $bin"; continue; }
 	name=$(basename "$t")
+	t0=$(date +%s)
 	"$t" > "$out/$name.tap" 2>&1
 	rc=$?
+	echo "# $kind: $name took $(($(date +%s) - t0)) s"
 	sed -n 's/^\(not ok\|ok\) [0-9]* \([^ #]*\)\(.*\)$/\1 - '"$kind: $name"'.\2\3/p' "$out/$name.tap"
 	cat "$out/$name.tap" | sed 's/^/#   /' | grep -v '^#   \(not \)\{0,1\}ok ' >&2
 	check "$name exit status" test $rc = 0
@@ -75,8 +77,10 @@ done
 for t in "$(dirname "$0")"/*_test.sh; do
 	[ -f "$t" ] || continue
 	name=$(basename "$t" .sh)
+	t0=$(date +%s)
 	sh "$t" > "$out/$name.tap" 2>&1
 	rc=$?
+	echo "# $kind: $name took $(($(date +%s) - t0)) s"
 	sed -n 's/^\(not ok\|ok\) [0-9]* \([^ #]*\)\(.*\)$/\1 - '"$kind: $name"'.\2\3/p' "$out/$name.tap"
 	sed 's/^/#   /' "$out/$name.tap" | grep -v '^#   \(not \)\{0,1\}ok ' >&2
 	check "$name exit status" test $rc = 0
