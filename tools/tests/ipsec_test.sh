@@ -19,49 +19,21 @@ py=/usr/bin/python3
 peer="$here/ttpeer.py"
 A=toytcp_a B=toytcp_b
 tmp=$(mktemp -d /tmp/ipsec_test.XXXXXX)
-n=0
-failed=0
 tdpid=
-
-tap() { # tap STATUS NAME [COMMENT]: one TAP line
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n $2"
-	else
-		echo "not ok $n $2"
-		failed=1
-		[ -n "$3" ] && echo "# $3"
-	fi
-}
+. "$here/tt_lib.sh"
 
 cleanup() {
 	[ -n "$tdpid" ] && kill "$tdpid" 2>/dev/null
-	ip netns del $A 2>/dev/null
-	ip netns del $B 2>/dev/null
+	ns_pair_del $A $B
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
 
 echo "TAP version 13"
-echo "1..11"
+echo "1..12"
 
-ip netns del $A 2>/dev/null
-ip netns del $B 2>/dev/null
-ip -b - <<EOF
-netns add $A
-netns add $B
-link add ttveth_a netns $A type veth peer name ttveth_b netns $B
-EOF
-ip -n $A -b - <<EOF
-addr add 198.18.1.1/24 dev ttveth_a
-link set lo up
-link set ttveth_a up
-EOF
-ip -n $B -b - <<EOF
-addr add 198.18.1.2/24 dev ttveth_b
-link set lo up
-link set ttveth_b up
-EOF
+ns_pair $A ttveth_a 198.18.1.1 $B ttveth_b 198.18.1.2
+tap $? setup.namespaces
 
 # the same two security associations on both sides; each side's policies
 # send its TCP out through ESP and accept inbound TCP only through ESP
@@ -76,15 +48,6 @@ EOF
 }
 xfrm_setup $A 198.18.1.1 198.18.1.2 && xfrm_setup $B 198.18.1.2 198.18.1.1
 tap $? setup.esp_transport_both_ways "ip xfrm failed (CONFIG_XFRM_USER, CONFIG_INET_ESP?)"
-
-wait_for() { # wait_for FILE PATTERN: up to 30 s
-	i=0
-	until grep -q "$2" "$1" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -gt 300 ] && return 1
-		sleep 0.1
-	done
-}
 
 # one_case NAME A_FAMILY ROLE PORT: A's side is client or server
 one_case() {
