@@ -14,8 +14,9 @@
  *                    window is a blind attacker's; challenge ACKs per
  *                    second are limited
  *   TIME_WAIT        a new SYN beyond the old connection ends it
- *   orphans          give up after tcp_orphan_retries, also facing a zero
- *                    window for ever; TCP_USER_TIMEOUT
+ *   orphans          give up after tcp_orphan_retries (by default 8 tries,
+ *                    none once the backed-off timeout reaches 120 s),
+ *                    also facing a zero window for ever; TCP_USER_TIMEOUT
  */
 #include <kunit/test.h>
 #include <linux/delay.h>
@@ -313,6 +314,51 @@ static void orphan_facing_zero_window_gives_up(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, t->sk->sk_state, TCP_CLOSE);
 }
 
+/*
+ * With net.ipv4.tcp_orphan_retries at its default 0, as Linux: 8 tries
+ * while the backed-off timeout is below 120 s, none once it is not. The
+ * RTO here is 60 s: one retransmission (RTO now 120 s), then the end.
+ */
+static void orphan_default_retries_end_at_the_rto_ceiling(struct kunit *test)
+{
+	u8 saved = READ_ONCE(init_net.ipv4.sysctl_tcp_orphan_retries);
+	struct th_conn *t;
+
+	WRITE_ONCE(init_net.ipv4.sysctl_tcp_orphan_retries, 0);
+	t = conn_in_flight(test, true);
+	th_fire(t, TOYTCP_RETX_DEFERRED);
+	th_expect(test, t, A | TOYTCP_PSH, ISS + 1, IRS + 1, 500);
+	KUNIT_EXPECT_EQ(test, t->sk->sk_state, TCP_ESTABLISHED);
+	th_fire(t, TOYTCP_RETX_DEFERRED);
+	WRITE_ONCE(init_net.ipv4.sysctl_tcp_orphan_retries, saved);
+	th_expect_none(test, t);
+	KUNIT_EXPECT_EQ(test, t->sk->sk_state, TCP_CLOSE);
+	KUNIT_EXPECT_EQ(test, t->sk->sk_err, ETIMEDOUT);
+}
+
+/* The same for zero-window probes: a 60 s probe, then 120 s would be next: reset. */
+static void orphan_default_probes_end_at_the_rto_ceiling(struct kunit *test)
+{
+	u8 saved = READ_ONCE(init_net.ipv4.sysctl_tcp_orphan_retries);
+	struct th_conn *t = th_conn(test, TCP_ESTABLISHED);
+
+	toytcp_sk(t->sk)->rto_us = 60 * USEC_PER_SEC;
+	t->wnd = 0;
+	th_segment(test, t, A, IRS + 1, ISS + 1, NULL, 0);	/* window 0 */
+	th_write(t, 100);
+	th_expect_none(test, t);
+	sock_set_flag(t->sk, SOCK_DEAD);
+	WRITE_ONCE(init_net.ipv4.sysctl_tcp_orphan_retries, 0);
+	th_fire(t, TOYTCP_PERSIST_DEFERRED);
+	th_expect(test, t, A, ISS, IRS + 1, 0);			/* a probe */
+	th_segment(test, t, A, IRS + 1, ISS + 1, NULL, 0);	/* still 0 */
+	KUNIT_EXPECT_EQ(test, t->sk->sk_state, TCP_ESTABLISHED);
+	th_fire(t, TOYTCP_PERSIST_DEFERRED);
+	WRITE_ONCE(init_net.ipv4.sysctl_tcp_orphan_retries, saved);
+	th_expect(test, t, R | A, ISS + 1, IRS + 1, 0);
+	KUNIT_EXPECT_EQ(test, t->sk->sk_state, TCP_CLOSE);
+}
+
 static void user_timeout_ends_retrying(struct kunit *test)
 {
 	struct th_conn *t = conn_in_flight(test, false);
@@ -337,6 +383,8 @@ static struct kunit_case toytcp_defence_cases[] = {
 	KUNIT_CASE(orphan_gives_up_after_orphan_retries),
 	KUNIT_CASE(owned_conn_keeps_retrying),
 	KUNIT_CASE(orphan_facing_zero_window_gives_up),
+	KUNIT_CASE(orphan_default_retries_end_at_the_rto_ceiling),
+	KUNIT_CASE(orphan_default_probes_end_at_the_rto_ceiling),
 	KUNIT_CASE(user_timeout_ends_retrying),
 	{}
 };

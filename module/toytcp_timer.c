@@ -146,14 +146,24 @@ static void toytcp_give_up(struct sock *sk)
 	toytcp_done(sk);
 }
 
-/*
- * How often an orphan's segments or probes are tried: Linux's
- * net.ipv4.tcp_orphan_retries of the namespace, 0 meaning 8 (as
- * tcp_orphan_retries() for a connection that sent recently).
+/**
+ * toytcp_orphan_retries() - how often an orphan's segments or probes are
+ * tried, as Linux's tcp_orphan_retries(): net.ipv4.tcp_orphan_retries of
+ * the namespace; 0 there means 8 while the orphan is @alive, and none once
+ * its backed-off timeout has reached the 120 s ceiling (so an orphan whose
+ * peer is gone, or answers every probe with a zero window, ends within
+ * about two such intervals instead of eight). An ICMP error already
+ * reported the peer unreachable: none either, once not @alive.
+ * @sk: the orphan.
+ * @alive: its next timeout is still below TOYTCP_RTO_MAX_US.
  */
-static unsigned int toytcp_orphan_retries(const struct sock *sk)
+static unsigned int toytcp_orphan_retries(const struct sock *sk, bool alive)
 {
-	return READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_orphan_retries) ? : 8;
+	unsigned int n = READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_orphan_retries);
+
+	if (READ_ONCE(sk->sk_err_soft) && !alive)
+		return 0;
+	return n ? : (alive ? 8 : 0);
 }
 
 /* TCP_USER_TIMEOUT (RFC 5482): the peer has left data unacknowledged too long. */
@@ -184,8 +194,9 @@ static void toytcp_retx_timeout(struct sock *sk)
 		limit = READ_ONCE(tp->syn_retries) ? : READ_ONCE(toytcp_synack_retries);
 		break;
 	default:
-		limit = sock_flag(sk, SOCK_DEAD) ? toytcp_orphan_retries(sk) :
-						   READ_ONCE(toytcp_retries2);
+		limit = sock_flag(sk, SOCK_DEAD) ?
+			toytcp_orphan_retries(sk, tp->rto_us < TOYTCP_RTO_MAX_US) :
+			READ_ONCE(toytcp_retries2);
 		break;
 	}
 	/* when the oldest segment went out: one RTO before this timeout */
@@ -215,11 +226,22 @@ static void toytcp_retx_timeout(struct sock *sk)
 
 /* ---- zero-window probes ---- */
 
-static unsigned long toytcp_probe_interval(const struct toytcp_sock *tp)
+static u64 toytcp_probe_interval_us(const struct toytcp_sock *tp)
 {
 	u64 us = (u64)tp->rto_us << min_t(u8, tp->persist_backoff, 10);
 
-	return usecs_to_jiffies(min_t(u64, us, TOYTCP_RTO_MAX_US));
+	return min_t(u64, us, TOYTCP_RTO_MAX_US);
+}
+
+static unsigned long toytcp_probe_interval(const struct toytcp_sock *tp)
+{
+	return usecs_to_jiffies(toytcp_probe_interval_us(tp));
+}
+
+/* The next probe would still come before the 120 s ceiling. */
+static bool toytcp_probe_alive(const struct toytcp_sock *tp)
+{
+	return toytcp_probe_interval_us(tp) < TOYTCP_RTO_MAX_US;
 }
 
 /**
@@ -271,7 +293,7 @@ static void toytcp_persist_expired(struct sock *sk)
 	 * live for ever: as Linux, it gets tcp_orphan_retries probes.
 	 */
 	if (sock_flag(sk, SOCK_DEAD) &&
-	    tp->persist_backoff >= toytcp_orphan_retries(sk)) {
+	    tp->persist_backoff >= toytcp_orphan_retries(sk, toytcp_probe_alive(tp))) {
 		toytcp_send_rst(sk);
 		toytcp_give_up(sk);
 		return;
