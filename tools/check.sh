@@ -103,7 +103,10 @@ vm_half() { # vm_half KIND: boot it, run the guest suite, count its cases
 		tools/tests/guest-suite.sh "$b/$kind" "$b/tools/tests" "$kind" > "$out.log" 2>&1
 	rc=$?
 	echo "$kind VM: $((SECONDS - t0)) s" >> "$b/timings"
+	# and each test file's time in it (guest-suite.sh: "# KIND: NAME took N s")
+	sed -n 's/^# \('"$kind"': [a-z_]* took [0-9]* s\)$/  \1/p' "$out.log" >> "$b/timings"
 	grep -E '^(not )?ok - ' "$out.log" | tee -a "$results"
+	grep -E '^#! ' "$out.log"	# why a test failed (guest-suite.sh)
 	if [ $rc = 0 ]; then
 		record ok "$kind VM: exit 0, console free of splats"
 	else

@@ -17,6 +17,12 @@ export TOYTCP_TOOLS="$(cd "$(dirname "$0")/.." && pwd)" TOYTCP_BIN="$(cd "$bin/.
 ok() { echo "ok - $kind: $1"; }
 fail() { echo "not ok - $kind: $1"; }
 check() { name=$1; shift; if "$@"; then ok "$name"; else fail "$name"; fi; }
+# A failed test's last commentary, marked "#! " so that check.sh shows it
+# (CI prints make check's output, not the VM's log).
+why() { # why NAME TAP
+	echo "#! $kind: $1 failed; the end of what it printed:"
+	grep -v '^\(not \)\{0,1\}ok ' "$2" | tail -n 40 | sed 's/^/#! /'
+}
 # Sockets are freed an RCU grace period after their last reference, and
 # TIME_WAIT holds them 2*MSL: wait (bounded) for the table to empty, then
 # for rmmod to be allowed.
@@ -46,7 +52,9 @@ check "TOYTCP in /proc/net/protocols" test $? = 0
 
 # KUnit: the suites run when the test module loads; each case is counted.
 if [ -f "$build/kunit/toytcp_kunit.ko" ]; then
+	t0=$(date +%s)
 	check "insmod toytcp_kunit.ko" insmod "$build/kunit/toytcp_kunit.ko"
+	echo "# $kind: kunit took $(($(date +%s) - t0)) s"
 	mkdir -p "$out/kunit"
 	for r in /sys/kernel/debug/kunit/toytcp*/results; do
 		[ -f "$r" ] || { fail "kunit results present"; continue; }
@@ -71,6 +79,7 @@ for t in "$bin"/*_test; do
 	sed -n 's/^\(not ok\|ok\) [0-9]* \([^ #]*\)\(.*\)$/\1 - '"$kind: $name"'.\2\3/p' "$out/$name.tap"
 	cat "$out/$name.tap" | sed 's/^/#   /' | grep -v '^#   \(not \)\{0,1\}ok ' >&2
 	check "$name exit status" test $rc = 0
+	[ $rc = 0 ] || why "$name" "$out/$name.tap"
 done
 
 # Shell tests next to this script (TAP "ok N name" / "not ok N name").
@@ -84,6 +93,7 @@ for t in "$(dirname "$0")"/*_test.sh; do
 	sed -n 's/^\(not ok\|ok\) [0-9]* \([^ #]*\)\(.*\)$/\1 - '"$kind: $name"'.\2\3/p' "$out/$name.tap"
 	sed 's/^/#   /' "$out/$name.tap" | grep -v '^#   \(not \)\{0,1\}ok ' >&2
 	check "$name exit status" test $rc = 0
+	[ $rc = 0 ] || why "$name" "$out/$name.tap"
 done
 
 # Module life cycle: unload, load with another family, unload, load again.
