@@ -107,6 +107,7 @@ struct fz_snap {
 struct fz_sent {
 	u32 rcv_nxt, rcv_wnd, rcv_wup, snd_una, snd_max, in_ack;
 	bool in_rcv;
+	u8 wscale;	/* the window field's shift (RFC 7323; never in a SYN) */
 };
 
 /* A segment to send, and what its header says once built. */
@@ -343,6 +344,8 @@ static int fz_capture(struct sock *sk, struct sk_buff *skb)
 	s->snd_max = tp->snd_max;
 	s->in_rcv = f->in_rcv;
 	s->in_ack = f->in_ack;
+	s->wscale = tp->wscale_ok && !(skb->len > 13 && skb->data[13] & S) ?
+		    tp->rcv_wscale : 0;
 	if (f->in_rcv) {
 		u8 flags = skb->len > 13 ? skb->data[13] : 0;
 
@@ -412,10 +415,11 @@ static void fz_check_sent(struct fz *f, struct sk_buff *skb)
 			  s->snd_una, s->snd_max);
 	}
 	if ((flags & (A | R)) == A) {
-		u32 edge = ack + ntohs(th->window);
+		u32 wnd = (u32)ntohs(th->window) << s->wscale;
+		u32 edge = ack + wnd;
 
-		FZ_EXPECT(f, ntohs(th->window) == s->rcv_wnd && s->rcv_wup == s->rcv_nxt,
-			  "sent window %u, RCV.WND %u RCV.WUP %u RCV.NXT %u", ntohs(th->window),
+		FZ_EXPECT(f, wnd == s->rcv_wnd && s->rcv_wup == s->rcv_nxt,
+			  "sent window %u, RCV.WND %u RCV.WUP %u RCV.NXT %u", wnd,
 			  s->rcv_wnd, s->rcv_wup, s->rcv_nxt);
 		FZ_EXPECT(f, !f->edge_set || toytcp_seq_after_eq(edge, f->edge),
 			  "the window's right edge moved left, from %u to %u", f->edge, edge);

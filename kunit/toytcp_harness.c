@@ -4,6 +4,7 @@
  */
 #include <linux/tcp.h>
 #include <linux/ip.h>
+#include <asm/unaligned.h>
 #include <net/net_namespace.h>
 
 #include "toytcp_harness.h"
@@ -125,8 +126,10 @@ struct sk_buff *th_build(struct th_conn *t, u8 flags, u32 seq, u32 ack,
 	/* room after the data, so the reassembly queue can merge into it */
 	struct sk_buff *skb = alloc_skb(MAX_HEADER + 60 + len + 2048, GFP_KERNEL);
 	struct sock *sk = t->sk;
+	unsigned int olen;
 	struct tcphdr *th;
 	struct iphdr *iph;
+	u8 *o;
 
 	if (!skb)
 		return NULL;
@@ -135,13 +138,38 @@ struct sk_buff *th_build(struct th_conn *t, u8 flags, u32 seq, u32 ack,
 		skb_put_data(skb, data, len);
 	else
 		skb_put_zero(skb, len);
+	/* the peer's options, written byte by byte (not by the code under test) */
+	olen = (t->opts.mss ? 4 : 0) + (t->opts.saw_tstamp ? 12 : 0) +
+	       (t->opts.saw_wscale ? 4 : 0);
+	o = skb_push(skb, olen);
+	if (t->opts.mss) {
+		*o++ = 2;
+		*o++ = 4;
+		put_unaligned_be16(t->opts.mss, o);
+		o += 2;
+	}
+	if (t->opts.saw_tstamp) {
+		*o++ = 1;
+		*o++ = 1;
+		*o++ = 8;
+		*o++ = 10;
+		put_unaligned_be32(t->opts.tsval, o);
+		put_unaligned_be32(t->opts.tsecr, o + 4);
+		o += 8;
+	}
+	if (t->opts.saw_wscale) {
+		*o++ = 1;
+		*o++ = 3;
+		*o++ = 3;
+		*o++ = t->opts.wscale;
+	}
 	th = skb_push(skb, sizeof(*th));
 	memset(th, 0, sizeof(*th));
 	th->source = sk->sk_dport;
 	th->dest = htons(sk->sk_num);
 	th->seq = htonl(seq);
 	th->ack_seq = htonl(flags & TOYTCP_ACK ? ack : 0);
-	th->doff = sizeof(*th) / 4;
+	th->doff = (sizeof(*th) + olen) / 4;
 	((u8 *)th)[13] = flags;
 	th->window = htons(t->wnd);
 	iph = skb_push(skb, sizeof(*iph));
@@ -243,8 +271,10 @@ bool th_next(struct th_conn *t, struct th_seg *seg)
 	seg->flags = ((u8 *)th)[13];
 	seg->window = ntohs(th->window);
 	seg->len = skb->len - th->doff * 4;
+	seg->hlen = th->doff * 4;
 	toytcp_parse_options((u8 *)(th + 1), th->doff * 4 - sizeof(*th), &opts);
 	seg->mss_opt = opts.mss;
+	seg->opts = opts;
 	kfree_skb(skb);
 	return true;
 }

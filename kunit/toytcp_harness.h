@@ -24,6 +24,7 @@ struct th_conn {
 	struct sock *sk;
 	struct sk_buff_head sent;	/* what the socket transmitted */
 	u16 wnd;			/* the window the peer's segments carry */
+	struct toytcp_opts opts;	/* and their options (MSS, TS, WS) */
 };
 
 /* A segment as captured. */
@@ -33,6 +34,8 @@ struct th_seg {
 	u16 window;
 	unsigned int len;
 	u16 mss_opt;
+	unsigned int hlen;		/* TCP header with options */
+	struct toytcp_opts opts;
 };
 
 struct th_conn *th_conn(struct kunit *test, int state);

@@ -50,6 +50,7 @@ static void header_build(struct kunit *test)
 {
 	struct th_conn *t = th_conn(test, TCP_SYN_SENT);
 	struct sk_buff *skb = alloc_skb(128, GFP_KERNEL);
+	const struct toytcp_opts mss = { .mss = 1460 };
 	const u8 expect[24] = {
 		0x9c, 0x40, 0x00, 0x50,		/* ports 40000 -> 80 */
 		0x01, 0x02, 0x03, 0x04,		/* seq */
@@ -64,7 +65,7 @@ static void header_build(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, skb);
 	skb_reserve(skb, 128);
 	len = toytcp_build_header(skb, t->sk, 0x01020304, 0x0a0b0c0d,
-				  TOYTCP_SYN | TOYTCP_ACK, 64240, 1460);
+				  TOYTCP_SYN | TOYTCP_ACK, 64240, &mss);
 	KUNIT_EXPECT_EQ(test, len, 24);
 	KUNIT_EXPECT_EQ(test, skb->len, 24u);
 	KUNIT_EXPECT_EQ(test, memcmp(skb->data, expect, sizeof(expect)), 0);
@@ -74,7 +75,7 @@ static void header_build(struct kunit *test)
 	skb = alloc_skb(128, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, skb);
 	skb_reserve(skb, 128);
-	len = toytcp_build_header(skb, t->sk, 1, 0x0a0b0c0d, TOYTCP_RST, 0, 0);
+	len = toytcp_build_header(skb, t->sk, 1, 0x0a0b0c0d, TOYTCP_RST, 0, NULL);
 	KUNIT_EXPECT_EQ(test, len, 20);
 	KUNIT_EXPECT_EQ(test, ntohl(tcp_hdr(skb)->ack_seq), 0u);
 	KUNIT_EXPECT_EQ(test, skb->data[12], 0x50);
@@ -96,7 +97,7 @@ static const struct opt_case opt_cases[] = {
 	{ "end of list stops", { 0, 2, 4, 0x05, 0xb4 }, 5, 0, 0 },
 	{ "unknown kinds skipped", { 4, 2, 8, 10, 1, 2, 3, 4, 5, 6, 7, 8, 2, 4, 0x05, 0xb4 },
 	  16, 0, 1460 },
-	{ "window scale skipped", { 3, 3, 7, 1, 2, 4, 0x04, 0x00 }, 8, 0, 1024 },
+	{ "window scale then mss", { 3, 3, 7, 1, 2, 4, 0x04, 0x00 }, 8, 0, 1024 },
 	{ "no options", { 0 }, 0, 0, 0 },
 	{ "length 0", { 2, 0, 0, 0 }, 4, -EINVAL, 0 },
 	{ "length 1", { 5, 1, 0, 0 }, 4, -EINVAL, 0 },

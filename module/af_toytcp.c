@@ -484,6 +484,7 @@ static int toytcp_do_connect(struct sock *sk, struct sockaddr_in *sin)
 	tp->advmss = mtu - 40;
 	if (tp->user_mss && tp->user_mss < tp->advmss)
 		tp->advmss = tp->user_mss;
+	toytcp_offer_options(sk);
 	toytcp_set_state(sk, TCP_SYN_SENT);
 	toytcp_inc_stat(sock_net(sk), TOYTCP_MIB_ACTIVEOPENS);
 	toytcp_send_syn(sk);

@@ -9,12 +9,13 @@
  *   toytcp_data.c    sendmsg, recvmsg, poll [write/read]
  *   toytcp_sockopt.c setsockopt/getsockopt, TCP_INFO
  *   toytcp_input.c   SEGMENT ARRIVES: the state machine of RFC 9293 §3.10.7
- *   toytcp_output.c  building and sending segments
+ *   toytcp_output.c  building and sending segments, options, windows
  *   toytcp_timer.c   retransmission and TIME_WAIT timers, the RTO estimator
  *   toytcp_minisocks.c  a listener's children and their queues, SYN
  *                    cookies, the TIME_WAIT stand-in
  *   toytcp_hash.c    ports and the lookup tables
  *   toytcp_ipv4.c    netfilter input, route+neighbour output, counters
+ *   toytcp_icmp.c    ICMP errors about our segments, path MTU
  *   toytcp_proc.c    /proc/net/toytcp
  */
 #ifndef _TOYTCP_H
@@ -41,6 +42,22 @@
 #define TOYTCP_OPT_NOP		1	/* no-operation */
 #define TOYTCP_OPT_MSS		2	/* maximum segment size */
 #define TOYTCP_OPT_MSS_LEN	4
+#define TOYTCP_OPT_WSCALE	3	/* window scale (RFC 7323 §2) */
+#define TOYTCP_OPT_WSCALE_LEN	3
+#define TOYTCP_OPT_TIMESTAMP	8	/* timestamps (RFC 7323 §3) */
+#define TOYTCP_OPT_TIMESTAMP_LEN 10
+/* NOP, NOP, timestamps: what every segment of a connection with them carries */
+#define TOYTCP_OPT_TS_ALIGNED_LEN 12
+/* RFC 7323 §2.3: a larger shift count is taken as 14 (windows up to 2^30) */
+#define TOYTCP_MAX_WSCALE	14
+/* The window field's largest value: the window without scaling, or in a SYN */
+#define TOYTCP_MAX_WINDOW	U16_MAX
+/*
+ * PAWS (RFC 7323 §5.5): TS.Recent is not trusted once it is this old
+ * (Linux's TCP_PAWS_24DAYS: a 1 ms timestamp clock wraps its sign bit in
+ * 24.8 days).
+ */
+#define TOYTCP_PAWS_IDLE_SECS	(60 * 60 * 24 * 24)
 
 #define TOYTCP_HDR_LEN		20	/* TCP header without options */
 #define TOYTCP_IPV4_TCP_HDR_LEN	40	/* IPv4 and TCP headers: MTU - this = MSS */
@@ -76,11 +93,22 @@ struct toytcp_skb_cb {
 #define TOYTCP_SKB_CB(skb) ((struct toytcp_skb_cb *)&((skb)->cb[0]))
 
 /**
- * struct toytcp_opts - the options toytcp reads from a segment.
+ * struct toytcp_opts - the options toytcp reads from a segment, and the
+ * ones it writes.
  * @mss: maximum segment size, or 0 if the option was absent.
+ * @wscale: window scale shift count, at most TOYTCP_MAX_WSCALE.
+ * @saw_wscale: a window scale option was there.
+ * @saw_tstamp: a timestamps option was there.
+ * @tsval: its TSval.
+ * @tsecr: its TSecr.
  */
 struct toytcp_opts {
 	u16 mss;
+	u8 wscale;
+	bool saw_wscale;
+	bool saw_tstamp;
+	u32 tsval;
+	u32 tsecr;
 };
 
 /*
@@ -140,6 +168,18 @@ enum {
  * @mtu_info: the MTU the last ICMP "fragmentation needed" reported, for
  *            toytcp_mtu_reduced() (which may run later, at release_sock()).
  *
+ * RFC 7323 (both used only when both SYNs carried them):
+ * @wscale_ok: window scaling is on: windows we send are shifted right by
+ *             @rcv_wscale, the peer's left by @snd_wscale (never in a SYN).
+ * @snd_wscale: the peer's shift count.
+ * @rcv_wscale: ours, chosen before our SYN from the largest receive buffer
+ *              the socket may grow to.
+ * @tstamp_ok: timestamps are on: every segment carries TSval/TSecr.
+ * @ts_recent: TS.Recent, the TSval to echo (and PAWS's reference).
+ * @ts_recent_stamp: when @ts_recent was taken (seconds, ktime_get_seconds()).
+ * @ts_offset: added to our millisecond clock for TSval: random for each
+ *             connection, so TSval tells nothing of the host's uptime.
+ *
  * Retransmission (RFC 6298; times in microseconds):
  * @srtt_us: smoothed round-trip time, 0 before the first sample.
  * @rttvar_us: round-trip time variation.
@@ -186,6 +226,7 @@ enum {
  *
  * Flags:
  * @fin_queued: the application closed its side: FIN follows the data.
+ * @wscale_ok, @tstamp_ok: above.
  * @nodelay: TCP_NODELAY.
  * @cork: TCP_CORK: only full segments leave.
  *
@@ -251,6 +292,12 @@ struct toytcp_sock {
 	u16 user_mss;
 	u32 mtu_info;
 
+	u8 snd_wscale;
+	u8 rcv_wscale;
+	u32 ts_recent;
+	u32 ts_recent_stamp;
+	u32 ts_offset;
+
 	u32 srtt_us;
 	u32 rttvar_us;
 	u32 rto_us;
@@ -288,7 +335,9 @@ struct toytcp_sock {
 	   nodelay:1,
 	   cork:1,
 	   orphan:1,
-	   tw_charged:1;
+	   tw_charged:1,
+	   wscale_ok:1,
+	   tstamp_ok:1;
 
 	u32 user_timeout;
 	u8 syn_retries;
@@ -359,12 +408,36 @@ static inline bool toytcp_seq_in_window(u32 seq, u32 lo, u32 hi)
 	return toytcp_seq_after_eq(seq, lo) && toytcp_seq_before(seq, hi);
 }
 
-/* The MSS we send with: the smaller of what each side said, not below the floor. */
+/* TCP option bytes in every segment of the connection (not a SYN). */
+static inline unsigned int toytcp_opt_overhead(const struct toytcp_sock *tp)
+{
+	return tp->tstamp_ok ? TOYTCP_OPT_TS_ALIGNED_LEN : 0;
+}
+
+/*
+ * The data in a full segment: the smaller MSS either side said (the MSS
+ * counts no options, RFC 9293 §3.7.1), less the options every segment
+ * carries; not below the floor.
+ */
 static inline u16 toytcp_effective_mss(const struct toytcp_sock *tp)
 {
-	u16 mss = min(tp->peer_mss, tp->advmss);
+	u16 mss = min(tp->peer_mss, tp->advmss) - toytcp_opt_overhead(tp);
 
 	return max_t(u16, mss, TOYTCP_MIN_MSS);
+}
+
+/* Our timestamp clock (RFC 7323 §5.4): milliseconds, shifted by the connection's offset. */
+static inline u32 toytcp_ts_now(const struct toytcp_sock *tp)
+{
+	return (u32)div_u64(ktime_get_ns(), NSEC_PER_MSEC) + tp->ts_offset;
+}
+
+/* The window a segment's field gives: shifted unless in a SYN (RFC 7323 §2.2). */
+static inline u32 toytcp_peer_window(const struct toytcp_sock *tp, u16 field, u8 flags)
+{
+	if (flags & TOYTCP_SYN || !tp->wscale_ok)
+		return field;
+	return (u32)field << tp->snd_wscale;
 }
 
 /* States in which the connection is synchronized (RFC 9293 §3.5). */
@@ -394,6 +467,7 @@ enum toytcp_drop_reason {
 	TOYTCP_DROP_FILTER,
 	TOYTCP_DROP_CLOSED,
 	TOYTCP_DROP_OLD_ACK,
+	TOYTCP_DROP_PAWS,
 };
 
 void toytcp_trace_drop(const struct sock *sk, const struct sk_buff *skb,
@@ -438,6 +512,7 @@ enum toytcp_mib {
 	TOYTCP_MIB_ICMPSOURCEQUENCH,
 	TOYTCP_MIB_OUTOFWINDOWICMPS,
 	TOYTCP_MIB_ICMPCSUMERRORS,
+	TOYTCP_MIB_PAWSESTABREJECTED,
 	TOYTCP_MIB_MAX
 };
 
@@ -468,7 +543,7 @@ u32 toytcp_isn(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport);
 int toytcp_ip_xmit(struct sock *sk, struct sk_buff *skb);
 int toytcp_route_mtu(struct sock *sk);
 void toytcp_send_reply(struct net *net, const struct sk_buff *in, u32 seq,
-		       u32 ack, u8 flags, u16 window, u16 mss_opt);
+		       u32 ack, u8 flags, u16 window, const struct toytcp_opts *opts);
 void toytcp_send_reset_reply(struct net *net, struct sk_buff *skb);
 int toytcp_segment_check(struct net *net, struct sk_buff *skb);
 void toytcp_segment_pull(struct sk_buff *skb);
@@ -501,7 +576,8 @@ void toytcp_child_unlink(struct sock *sk, int old_state);
 void toytcp_stop_listening(struct sock *sk);
 struct sock *toytcp_accept_dequeue(struct toytcp_sock *lp);
 bool toytcp_child_established(struct sock *sk);
-void toytcp_conn_request(struct sock *lsk, struct sk_buff *skb, u16 peer_mss);
+void toytcp_conn_request(struct sock *lsk, struct sk_buff *skb,
+			 const struct toytcp_opts *opts);
 bool toytcp_rcv_cookie_ack(struct sock *lsk, struct sk_buff *skb);
 u32 toytcp_cookie_make(const struct sk_buff *skb, u16 peer_mss, u32 now);
 u16 toytcp_cookie_check(const struct sk_buff *skb, u32 now);
@@ -514,12 +590,17 @@ void toytcp_rcv_listen(struct sock *sk, struct sk_buff *skb);
 int toytcp_parse_options(const u8 *p, unsigned int len, struct toytcp_opts *opts);
 int toytcp_skb_options(const struct sk_buff *skb, struct toytcp_opts *opts);
 bool toytcp_seq_acceptable(u32 seq, u32 seg_len, u32 rcv_nxt, u32 rcv_wnd);
+void toytcp_negotiate_options(struct toytcp_sock *tp, const struct toytcp_opts *opts);
+bool toytcp_paws_reject(const struct toytcp_sock *tp, const struct toytcp_opts *opts,
+			u8 flags);
 
 /* toytcp_output.c */
 int toytcp_build_tcp_header(struct sk_buff *skb, __be16 sport, __be16 dport,
-			    u32 seq, u32 ack, u8 flags, u16 window, u16 mss_opt);
+			    u32 seq, u32 ack, u8 flags, u16 window,
+			    const struct toytcp_opts *opts);
 int toytcp_build_header(struct sk_buff *skb, struct sock *sk, u32 seq,
-			u32 ack, u8 flags, u16 window, u16 mss_opt);
+			u32 ack, u8 flags, u16 window, const struct toytcp_opts *opts);
+void toytcp_syn_options(struct sock *sk, struct toytcp_opts *opts);
 int toytcp_send_syn(struct sock *sk);
 int toytcp_send_ack(struct sock *sk);
 int toytcp_send_rst(struct sock *sk);
@@ -528,6 +609,8 @@ void toytcp_push(struct sock *sk);
 void toytcp_push_window(struct sock *sk);
 void toytcp_retransmit(struct sock *sk);
 u32 toytcp_select_window(struct sock *sk);
+u8 toytcp_choose_wscale(const struct sock *sk);
+void toytcp_offer_options(struct sock *sk);
 u16 toytcp_listen_window(const struct sock *lsk);
 void toytcp_send_synack_cookie(struct sock *lsk, const struct sk_buff *syn, u32 iss);
 int toytcp_send_challenge_ack(struct sock *sk);
@@ -547,7 +630,7 @@ void toytcp_stop_retx(struct sock *sk);
 void toytcp_time_wait(struct sock *sk);
 void toytcp_arm_tw_timer(struct sock *sk, unsigned long timeout);
 void toytcp_rtt_sample(struct toytcp_sock *tp, u32 rtt_us);
-void toytcp_ack_advanced(struct sock *sk);
+void toytcp_ack_advanced(struct sock *sk, u32 tsecr);
 void toytcp_release_cb(struct sock *sk);
 void toytcp_schedule_ack(struct sock *sk);
 void toytcp_ack_sent(struct sock *sk);

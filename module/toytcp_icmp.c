@@ -121,8 +121,9 @@ static int toytcp_icmp_mtu(const struct net *net, const struct icmphdr *icmph)
 }
 
 /**
- * toytcp_pmtu_mss() - the MSS for a path MTU: never above what the peer and
- * TCP_MAXSEG allow, never below the floor.
+ * toytcp_pmtu_mss() - the data in a full segment for a path MTU (the
+ * headers and the options every segment carries subtracted): never above
+ * what the peer and TCP_MAXSEG allow, never below the floor.
  * @sk: the socket.
  * @mtu: the path MTU.
  *
@@ -132,7 +133,8 @@ u32 toytcp_pmtu_mss(const struct sock *sk, int mtu)
 {
 	u32 floor = max_t(u32, TOYTCP_MIN_SND_MSS,
 			  READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_min_snd_mss));
-	u32 mss = mtu > TOYTCP_IPV4_TCP_HDR_LEN ? mtu - TOYTCP_IPV4_TCP_HDR_LEN : 0;
+	u32 hdrs = TOYTCP_IPV4_TCP_HDR_LEN + toytcp_opt_overhead(toytcp_sk(sk));
+	u32 mss = mtu > hdrs ? mtu - hdrs : 0;
 
 	mss = min_t(u32, mss, toytcp_effective_mss(toytcp_sk(sk)));
 	return max(mss, floor);

@@ -28,8 +28,11 @@
  * @len: bytes of options (data offset * 4 - 20).
  * @opts: filled in; fields of absent options are 0.
  *
- * Only MSS is used. Others are skipped by their length; a length that is
- * under 2 or runs past the end makes the options malformed.
+ * MSS, window scale and timestamps are read; others are skipped by their
+ * length. A length that is under 2 or runs past the end, or an MSS option
+ * of another length than 4, makes the options malformed. A window scale
+ * or timestamps option of the wrong length is ignored, as Linux does; a
+ * shift count over 14 is taken as 14 (RFC 7323 §2.3).
  *
  * Return: 0, or -EINVAL for malformed options.
  */
@@ -52,10 +55,25 @@ int toytcp_parse_options(const u8 *p, unsigned int len, struct toytcp_opts *opts
 		olen = p[1];
 		if (olen < 2 || olen > end - p)
 			return -EINVAL;
-		if (kind == TOYTCP_OPT_MSS) {
+		switch (kind) {
+		case TOYTCP_OPT_MSS:
 			if (olen != TOYTCP_OPT_MSS_LEN)
 				return -EINVAL;
 			opts->mss = get_unaligned_be16(p + 2);
+			break;
+		case TOYTCP_OPT_WSCALE:
+			if (olen != TOYTCP_OPT_WSCALE_LEN)
+				break;
+			opts->saw_wscale = true;
+			opts->wscale = min_t(u8, p[2], TOYTCP_MAX_WSCALE);
+			break;
+		case TOYTCP_OPT_TIMESTAMP:
+			if (olen != TOYTCP_OPT_TIMESTAMP_LEN)
+				break;
+			opts->saw_tstamp = true;
+			opts->tsval = get_unaligned_be32(p + 2);
+			opts->tsecr = get_unaligned_be32(p + 6);
+			break;
 		}
 		p += olen;
 	}
@@ -140,6 +158,74 @@ static void toytcp_reset(struct sock *sk)
 	toytcp_done(sk);
 }
 
+/**
+ * toytcp_negotiate_options() - the peer's SYN (or SYN-ACK) is here: window
+ * scaling and timestamps stay on only if it carried them too (RFC 7323
+ * §2.2, §3.2); until then the two bits say what our SYN offered.
+ * @tp: the control block; its @wscale_ok and @tstamp_ok hold our offer.
+ * @opts: the options of the peer's SYN.
+ */
+void toytcp_negotiate_options(struct toytcp_sock *tp, const struct toytcp_opts *opts)
+{
+	if (tp->wscale_ok && opts->saw_wscale) {
+		tp->snd_wscale = opts->wscale;
+	} else {
+		tp->wscale_ok = 0;
+		tp->snd_wscale = 0;
+		tp->rcv_wscale = 0;
+	}
+	if (tp->tstamp_ok && opts->saw_tstamp) {
+		tp->ts_recent = opts->tsval;
+		tp->ts_recent_stamp = ktime_get_seconds();
+	} else {
+		tp->tstamp_ok = 0;
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(toytcp_negotiate_options);
+
+/* The TSecr of a segment, if timestamps are on and it carries one; else 0. */
+static u32 toytcp_tsecr(const struct toytcp_sock *tp, const struct toytcp_opts *opts)
+{
+	return tp->tstamp_ok && opts->saw_tstamp ? opts->tsecr : 0;
+}
+
+/**
+ * toytcp_paws_reject() - PAWS (RFC 7323 §5.3 R1): a segment whose TSval
+ * is older than TS.Recent is an old duplicate, unless TS.Recent itself is
+ * too old to compare (§5.5, 24 days idle). A reset is never rejected so.
+ * @tp: the control block, with timestamps on.
+ * @opts: the segment's options.
+ * @flags: its control bits.
+ *
+ * Return: true to drop the segment (and acknowledge).
+ */
+bool toytcp_paws_reject(const struct toytcp_sock *tp, const struct toytcp_opts *opts,
+			u8 flags)
+{
+	if (!tp->tstamp_ok || !opts->saw_tstamp || flags & TOYTCP_RST)
+		return false;
+	if ((s32)(opts->tsval - tp->ts_recent) >= 0)
+		return false;
+	return (u32)ktime_get_seconds() - tp->ts_recent_stamp < TOYTCP_PAWS_IDLE_SECS;
+}
+EXPORT_SYMBOL_IF_KUNIT(toytcp_paws_reject);
+
+/*
+ * RFC 7323 §4.3 (R3): an acceptable segment that starts at or before the
+ * ACK number we last sent (RCV.WUP: every segment we send sets it) gives
+ * the TSval to echo from now on.
+ */
+static void toytcp_store_ts_recent(struct toytcp_sock *tp, const struct toytcp_opts *opts,
+				   u32 seq)
+{
+	if (tp->tstamp_ok && opts->saw_tstamp &&
+	    toytcp_seq_before_eq(seq, tp->rcv_wup) &&
+	    (s32)(opts->tsval - tp->ts_recent) >= 0) {
+		tp->ts_recent = opts->tsval;
+		tp->ts_recent_stamp = ktime_get_seconds();
+	}
+}
+
 /* RFC 9293 §3.10.7.3: the answer to our SYN. */
 static void toytcp_rcv_syn_sent(struct sock *sk, struct sk_buff *skb)
 {
@@ -172,15 +258,16 @@ static void toytcp_rcv_syn_sent(struct sock *sk, struct sk_buff *skb)
 	tp->copied_seq = tp->rcv_nxt;
 	tp->rcv_wup = tp->rcv_nxt;
 	tp->peer_mss = opts.mss ? : TOYTCP_DEFAULT_MSS;
+	toytcp_negotiate_options(tp, &opts);
 	tp->mss = toytcp_effective_mss(tp);
-	tp->snd_wnd = cb->window;
+	tp->snd_wnd = cb->window;	/* a SYN's window is never scaled */
 	tp->snd_wl1 = cb->seq;
 	tp->snd_wl2 = cb->ack_seq;
 
 	if (cb->flags & TOYTCP_ACK) {
 		/* SYN-ACK: our SYN is acknowledged, the connection is open */
 		tp->snd_una = cb->ack_seq;
-		toytcp_ack_advanced(sk);
+		toytcp_ack_advanced(sk, toytcp_tsecr(tp, &opts));
 		toytcp_init_cwnd(sk);
 		tp->max_sndwnd = tp->snd_wnd;
 		toytcp_set_state(sk, TCP_ESTABLISHED);
@@ -199,10 +286,11 @@ static void toytcp_rcv_syn_sent(struct sock *sk, struct sk_buff *skb)
  * Fifth, the ACK field (RFC 9293 §3.10.7.4). Returns false when the
  * segment is to be dropped here.
  */
-static bool toytcp_rcv_ack(struct sock *sk, struct sk_buff *skb)
+static bool toytcp_rcv_ack(struct sock *sk, struct sk_buff *skb, u32 tsecr)
 {
 	struct toytcp_sock *tp = toytcp_sk(sk);
 	const struct toytcp_skb_cb *cb = TOYTCP_SKB_CB(skb);
+	u32 wnd = toytcp_peer_window(tp, cb->window, cb->flags);
 	u32 ack = cb->ack_seq;
 
 	if (sk->sk_state == TCP_SYN_RECV) {
@@ -218,7 +306,7 @@ static bool toytcp_rcv_ack(struct sock *sk, struct sk_buff *skb)
 			toytcp_set_state(sk, TCP_ESTABLISHED);
 			sk->sk_state_change(sk);
 		}
-		tp->snd_wnd = cb->window;
+		tp->snd_wnd = wnd;
 		tp->snd_wl1 = cb->seq;
 		tp->snd_wl2 = ack;
 		tp->max_sndwnd = tp->snd_wnd;
@@ -250,10 +338,10 @@ static bool toytcp_rcv_ack(struct sock *sk, struct sk_buff *skb)
 			tp->snd_nxt = ack;
 		toytcp_free_acked(sk);
 		toytcp_cc_ack(sk, acked);
-		toytcp_ack_advanced(sk);
+		toytcp_ack_advanced(sk, tsecr);
 	} else if (ack == tp->snd_una && tp->snd_una != tp->snd_max &&
 		   !skb->len && !(cb->flags & (TOYTCP_SYN | TOYTCP_FIN)) &&
-		   cb->window == tp->snd_wnd) {
+		   wnd == tp->snd_wnd) {
 		/* a duplicate ACK (RFC 5681 §2): a segment after a hole arrived */
 		toytcp_cc_dupack(sk);
 	}
@@ -262,9 +350,9 @@ static bool toytcp_rcv_ack(struct sock *sk, struct sk_buff *skb)
 	/* window update, if this segment is newer than the last one used */
 	if (toytcp_seq_before(tp->snd_wl1, cb->seq) ||
 	    (tp->snd_wl1 == cb->seq && toytcp_seq_before_eq(tp->snd_wl2, ack))) {
-		if (tp->snd_wnd != cb->window)
-			trace_toytcp_window_update(sk, 0, tp->snd_wnd, cb->window);
-		tp->snd_wnd = cb->window;
+		if (tp->snd_wnd != wnd)
+			trace_toytcp_window_update(sk, 0, tp->snd_wnd, wnd);
+		tp->snd_wnd = wnd;
 		tp->max_sndwnd = max(tp->max_sndwnd, tp->snd_wnd);
 		tp->snd_wl1 = cb->seq;
 		tp->snd_wl2 = ack;
@@ -660,6 +748,7 @@ int toytcp_rcv_segment(struct sock *sk, struct sk_buff *skb)
 	struct toytcp_sock *tp = toytcp_sk(sk);
 	struct toytcp_skb_cb *cb = TOYTCP_SKB_CB(skb);
 	u32 seg_len = cb->end_seq - cb->seq;
+	struct toytcp_opts opts = {};
 
 	tp->segs_in++;
 	tp->rcv_tstamp = jiffies;
@@ -686,6 +775,19 @@ int toytcp_rcv_segment(struct sock *sk, struct sk_buff *skb)
 		goto drop;
 	}
 
+	/*
+	 * first, with timestamps: PAWS (RFC 7323 §5.3). The options are only
+	 * read when they matter (checked when the SYN was).
+	 */
+	if (tp->tstamp_ok && toytcp_skb_options(skb, &opts))
+		memset(&opts, 0, sizeof(opts));
+	if (toytcp_paws_reject(tp, &opts, cb->flags)) {
+		toytcp_inc_stat(sock_net(sk), TOYTCP_MIB_PAWSESTABREJECTED);
+		toytcp_trace_drop(sk, skb, TOYTCP_DROP_PAWS);
+		toytcp_send_ack(sk);
+		goto drop;
+	}
+
 	/* first: is any of it inside our receive window? */
 	if (!toytcp_seq_acceptable(cb->seq, seg_len, tp->rcv_nxt,
 				   toytcp_rcv_wnd(tp))) {
@@ -697,6 +799,8 @@ int toytcp_rcv_segment(struct sock *sk, struct sk_buff *skb)
 			toytcp_time_wait(sk);	/* its FIN again: restart 2*MSL */
 		goto drop;
 	}
+
+	toytcp_store_ts_recent(tp, &opts, cb->seq);
 
 	/* second: RST. Only an exact hit resets (RFC 5961 §3.2). */
 	if (cb->flags & TOYTCP_RST) {
@@ -720,7 +824,7 @@ int toytcp_rcv_segment(struct sock *sk, struct sk_buff *skb)
 		toytcp_trace_drop(sk, skb, TOYTCP_DROP_NO_ACK);
 		goto drop;
 	}
-	if (!toytcp_rcv_ack(sk, skb))
+	if (!toytcp_rcv_ack(sk, skb, toytcp_tsecr(tp, &opts)))
 		goto drop;
 
 	/* seventh: data; eighth: FIN */
@@ -763,7 +867,7 @@ void toytcp_rcv_listen(struct sock *sk, struct sk_buff *skb)
 		toytcp_inc_stat(net, TOYTCP_MIB_INBADHDR);
 		goto drop;
 	}
-	toytcp_conn_request(sk, skb, opts.mss);
+	toytcp_conn_request(sk, skb, &opts);
 drop:
 	kfree_skb(skb);
 }

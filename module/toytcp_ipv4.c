@@ -100,6 +100,7 @@ const char *const toytcp_mib_names[TOYTCP_MIB_MAX] = {
 	[TOYTCP_MIB_ICMPSOURCEQUENCH]	= "IcmpSourceQuench",
 	[TOYTCP_MIB_OUTOFWINDOWICMPS]	= "OutOfWindowIcmps",
 	[TOYTCP_MIB_ICMPCSUMERRORS]	= "IcmpCsumErrors",
+	[TOYTCP_MIB_PAWSESTABREJECTED]	= "PAWSEstabRejected",
 };
 
 void toytcp_inc_stat(const struct net *net, enum toytcp_mib field)
@@ -462,10 +463,10 @@ int toytcp_ip_xmit(struct sock *sk, struct sk_buff *skb)
  * @ack: acknowledgment number (sent with TOYTCP_ACK in @flags).
  * @flags: TOYTCP_* control bits.
  * @window: window field.
- * @mss_opt: if not 0, an MSS option with this value.
+ * @opts: the options to send (NULL: none).
  */
 void toytcp_send_reply(struct net *net, const struct sk_buff *in, u32 seq,
-		       u32 ack, u8 flags, u16 window, u16 mss_opt)
+		       u32 ack, u8 flags, u16 window, const struct toytcp_opts *opts)
 {
 	const struct iphdr *iph = ip_hdr(in);
 	const struct tcphdr *tin = tcp_hdr(in);
@@ -488,7 +489,7 @@ void toytcp_send_reply(struct net *net, const struct sk_buff *in, u32 seq,
 	}
 	skb_reserve(skb, TOYTCP_HEADROOM);
 	toytcp_build_tcp_header(skb, tin->dest, tin->source, seq, ack, flags,
-				window, mss_opt);
+				window, opts);
 	th = tcp_hdr(skb);
 	th->check = toytcp_v4_checksum(skb, 0, iph->daddr, iph->saddr);
 	toytcp_ip_out(net, NULL, skb, rt, iph->daddr, iph->saddr, &h);
@@ -511,9 +512,9 @@ void toytcp_send_reset_reply(struct net *net, struct sk_buff *in)
 		return;
 	toytcp_inc_stat(net, TOYTCP_MIB_OUTRSTS);
 	if (cb->flags & TOYTCP_ACK)
-		toytcp_send_reply(net, in, cb->ack_seq, 0, TOYTCP_RST, 0, 0);
+		toytcp_send_reply(net, in, cb->ack_seq, 0, TOYTCP_RST, 0, NULL);
 	else
-		toytcp_send_reply(net, in, 0, cb->end_seq, TOYTCP_RST | TOYTCP_ACK, 0, 0);
+		toytcp_send_reply(net, in, 0, cb->end_seq, TOYTCP_RST | TOYTCP_ACK, 0, NULL);
 }
 
 /* ---- input: the netfilter hook ---- */

@@ -360,9 +360,10 @@ static int toytcp_syncookies(const struct net *net)
  * SYN_RECEIVED that answers with SYN-ACK, or a SYN-ACK with a cookie.
  * @lsk: the listener; not locked.
  * @skb: the SYN, headers pulled; not consumed.
- * @peer_mss: the MSS option of the SYN (0: none).
+ * @opts: the options of the SYN.
  */
-void toytcp_conn_request(struct sock *lsk, struct sk_buff *skb, u16 peer_mss)
+void toytcp_conn_request(struct sock *lsk, struct sk_buff *skb,
+			 const struct toytcp_opts *opts)
 {
 	struct toytcp_sock *lp = toytcp_sk(lsk), *tp;
 	const struct toytcp_skb_cb *cb = TOYTCP_SKB_CB(skb);
@@ -392,11 +393,11 @@ void toytcp_conn_request(struct sock *lsk, struct sk_buff *skb, u16 peer_mss)
 		toytcp_inc_stat(net, TOYTCP_MIB_SYNCOOKIESSENT);
 		WRITE_ONCE(lp->synq_overflow, jiffies ? : 1);
 		toytcp_send_synack_cookie(lsk, skb,
-					  toytcp_cookie_make(skb, peer_mss, toytcp_cookie_now()));
+					  toytcp_cookie_make(skb, opts->mss, toytcp_cookie_now()));
 		return;
 	}
 
-	child = toytcp_child_new(lsk, skb, cb->seq, peer_mss);
+	child = toytcp_child_new(lsk, skb, cb->seq, opts->mss);
 	if (!child) {
 		spin_lock(&lp->accept_lock);
 		lp->synq_len--;
@@ -409,6 +410,10 @@ void toytcp_conn_request(struct sock *lsk, struct sk_buff *skb, u16 peer_mss)
 	tp->iss = toytcp_isn(child->sk_rcv_saddr, child->sk_daddr,
 			     htons(child->sk_num), child->sk_dport);
 	toytcp_init_xmit(child);
+	/* RFC 7323: what we would offer, kept only if the SYN offered it too */
+	toytcp_offer_options(child);
+	toytcp_negotiate_options(tp, opts);
+	tp->mss = toytcp_effective_mss(tp);
 	tp->snd_wnd = cb->window;
 	tp->snd_wl1 = cb->seq;
 	tp->snd_wl2 = tp->iss;
@@ -555,6 +560,13 @@ struct sock *toytcp_tw_takeover(struct sock *sk)
 	twp->mss = tp->mss;
 	twp->peer_mss = tp->peer_mss;
 	twp->advmss = tp->advmss;
+	twp->wscale_ok = tp->wscale_ok;
+	twp->snd_wscale = tp->snd_wscale;
+	twp->rcv_wscale = tp->rcv_wscale;
+	twp->tstamp_ok = tp->tstamp_ok;
+	twp->ts_recent = tp->ts_recent;
+	twp->ts_recent_stamp = tp->ts_recent_stamp;
+	twp->ts_offset = tp->ts_offset;
 	sock_set_flag(tw, SOCK_DEAD);
 	tw->sk_shutdown = SHUTDOWN_MASK;
 	tw->sk_state = TCP_TIME_WAIT;

@@ -14,10 +14,71 @@
 #include <net/route.h>
 #include <asm/unaligned.h>
 #include <linux/in.h>
+#include <linux/random.h>
 #include <kunit/visibility.h>
 
 #include "toytcp.h"
 #include "toytcp_trace.h"
+
+/**
+ * toytcp_choose_wscale() - our window scale shift count, for our SYN: as
+ * Linux, from the largest receive buffer the socket may grow to (its own,
+ * net.ipv4.tcp_rmem's maximum, net.core.rmem_max), so that the window
+ * field can say all of it: ilog2(space) - 15, within 0..14.
+ * @sk: the socket.
+ *
+ * Return: the shift count.
+ */
+u8 toytcp_choose_wscale(const struct sock *sk)
+{
+	u32 space = max3((u32)READ_ONCE(sk->sk_rcvbuf),
+			 (u32)READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_rmem[2]),
+			 (u32)READ_ONCE(sysctl_rmem_max));
+
+	return clamp_t(int, ilog2(space) - 15, 0, TOYTCP_MAX_WSCALE);
+}
+EXPORT_SYMBOL_IF_KUNIT(toytcp_choose_wscale);
+
+/**
+ * toytcp_offer_options() - before our SYN (or, for a listener's child,
+ * before the SYN's options are looked at): offer window scaling and
+ * timestamps as the namespace's net.ipv4.tcp_window_scaling and
+ * tcp_timestamps say, as Linux does; pick our shift count and the
+ * connection's timestamp offset.
+ * @sk: the socket.
+ */
+void toytcp_offer_options(struct sock *sk)
+{
+	struct toytcp_sock *tp = toytcp_sk(sk);
+	struct net *net = sock_net(sk);
+
+	tp->wscale_ok = !!READ_ONCE(net->ipv4.sysctl_tcp_window_scaling);
+	tp->rcv_wscale = tp->wscale_ok ? toytcp_choose_wscale(sk) : 0;
+	tp->snd_wscale = 0;
+	tp->tstamp_ok = !!READ_ONCE(net->ipv4.sysctl_tcp_timestamps);
+	tp->ts_offset = get_random_u32();
+	tp->ts_recent = 0;
+	tp->ts_recent_stamp = 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(toytcp_offer_options);
+
+/* The shift count of the windows we send now (0 without scaling). */
+static u8 toytcp_rcv_wscale_now(const struct toytcp_sock *tp)
+{
+	return tp->wscale_ok ? tp->rcv_wscale : 0;
+}
+
+/*
+ * The largest window we may offer: what the window field says shifted by
+ * our scale; 65535 in a SYN or SYN-ACK, which is never scaled, so also
+ * before the handshake is over.
+ */
+static u32 toytcp_max_rcv_window(const struct sock *sk)
+{
+	if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV))
+		return TOYTCP_MAX_WINDOW;
+	return (u32)TOYTCP_MAX_WINDOW << toytcp_rcv_wscale_now(toytcp_sk(sk));
+}
 
 /* The receive window we can offer now, before the never-shrink rule. */
 static u32 toytcp_free_window(const struct sock *sk)
@@ -26,11 +87,8 @@ static u32 toytcp_free_window(const struct sock *sk)
 
 	if (space <= 0)
 		return 0;
-	/*
-	 * Half the free buffer: a segment costs its skb's truesize, more than
-	 * its data. No window scaling is negotiated, so at most 65535.
-	 */
-	space = min_t(u32, space / 2, U16_MAX);
+	/* Half the free buffer: a segment costs its skb's truesize, more than its data. */
+	space = min_t(u32, space / 2, toytcp_max_rcv_window(sk));
 	/* toytcp's memory pool is under pressure: offer little (as Linux) */
 	if (sk_under_memory_pressure(sk))
 		space = min_t(u32, space, 4U * (toytcp_sk(sk)->advmss ? : TOYTCP_DEFAULT_MSS));
@@ -57,7 +115,9 @@ static u32 toytcp_rcv_wnd_now(const struct toytcp_sock *tp)
  * @sk: the socket, locked.
  *
  * The free receive buffer, but the right edge never moves left, and moves
- * right only by a worthwhile step (RFC 9293 §3.8.6.2.2).
+ * right only by a worthwhile step (RFC 9293 §3.8.6.2.2). With window
+ * scaling, rounded up to what the field can say (a multiple of 2^scale,
+ * as Linux: the edge must not move left by the rounding).
  *
  * Return: the window, and records it as advertised.
  */
@@ -73,16 +133,23 @@ u32 toytcp_select_window(struct sock *sk)
 	 */
 	if (wnd < cur || wnd - cur < toytcp_wnd_step(sk))
 		wnd = cur;
+	wnd = min(ALIGN(wnd, 1U << toytcp_rcv_wscale_now(tp)), toytcp_max_rcv_window(sk));
 	tp->rcv_wnd = wnd;
 	tp->rcv_wup = tp->rcv_nxt;
 	return wnd;
 }
 EXPORT_SYMBOL_IF_KUNIT(toytcp_select_window);
 
+/* The window field for a window toytcp_select_window() chose. */
+static u16 toytcp_window_field(const struct toytcp_sock *tp, u32 wnd)
+{
+	return wnd >> toytcp_rcv_wscale_now(tp);
+}
+
 /* The window a listener's SYN-ACK offers: a new child's free buffer. */
 u16 toytcp_listen_window(const struct sock *lsk)
 {
-	return min_t(u32, READ_ONCE(lsk->sk_rcvbuf) / 2, U16_MAX);
+	return min_t(u32, READ_ONCE(lsk->sk_rcvbuf) / 2, TOYTCP_MAX_WINDOW);
 }
 
 /**
@@ -96,6 +163,7 @@ void toytcp_send_synack_cookie(struct sock *lsk, const struct sk_buff *syn, u32 
 {
 	const struct iphdr *iph = ip_hdr(syn);
 	struct toytcp_sock *lp = toytcp_sk(lsk);
+	struct toytcp_opts opts = {};
 	struct flowi4 fl4 = {};
 	struct rtable *rt;
 	u16 mss = TOYTCP_DEFAULT_MSS;
@@ -110,8 +178,14 @@ void toytcp_send_synack_cookie(struct sock *lsk, const struct sk_buff *syn, u32 
 	}
 	if (lp->user_mss && lp->user_mss < mss)
 		mss = lp->user_mss;
+	/*
+	 * The MSS only: the cookie has no room for a window scale or a
+	 * timestamp clock, so the connection goes without them (RFC 7323:
+	 * an option absent from the SYN-ACK is not used).
+	 */
+	opts.mss = mss;
 	toytcp_send_reply(sock_net(lsk), syn, iss, TOYTCP_SKB_CB(syn)->seq + 1,
-			  TOYTCP_SYN | TOYTCP_ACK, toytcp_listen_window(lsk), mss);
+			  TOYTCP_SYN | TOYTCP_ACK, toytcp_listen_window(lsk), &opts);
 }
 
 /**
@@ -123,16 +197,24 @@ void toytcp_send_synack_cookie(struct sock *lsk, const struct sk_buff *syn, u32 
  * @ack: acknowledgment number (used if @flags has TOYTCP_ACK).
  * @flags: TOYTCP_* control bits.
  * @window: window field.
- * @mss_opt: if not 0, an MSS option with this value (SYN segments only).
+ * @opts: options to send (NULL: none): MSS if @opts->mss is not 0,
+ *        timestamps if @opts->saw_tstamp, window scale if
+ *        @opts->saw_wscale; in that order, each aligned to 4 bytes with
+ *        NOPs as Linux lays them out (MSS; NOP NOP TS; NOP WS).
  *
  * The checksum is left zero for the caller.
  *
  * Return: the header length.
  */
 int toytcp_build_tcp_header(struct sk_buff *skb, __be16 sport, __be16 dport,
-			    u32 seq, u32 ack, u8 flags, u16 window, u16 mss_opt)
+			    u32 seq, u32 ack, u8 flags, u16 window,
+			    const struct toytcp_opts *opts)
 {
-	unsigned int len = sizeof(struct tcphdr) + (mss_opt ? TOYTCP_OPT_MSS_LEN : 0);
+	bool mss = opts && opts->mss, ts = opts && opts->saw_tstamp;
+	bool ws = opts && opts->saw_wscale;
+	unsigned int len = sizeof(struct tcphdr) + (mss ? TOYTCP_OPT_MSS_LEN : 0) +
+			   (ts ? TOYTCP_OPT_TS_ALIGNED_LEN : 0) +
+			   (ws ? TOYTCP_OPT_WSCALE_LEN + 1 : 0);
 	struct tcphdr *th = skb_push(skb, len);
 	u8 *opt = (u8 *)(th + 1);
 
@@ -145,11 +227,29 @@ int toytcp_build_tcp_header(struct sk_buff *skb, __be16 sport, __be16 dport,
 	th->doff = len / 4;
 	((u8 *)th)[13] = flags;
 	th->window = htons(window);
-	if (mss_opt) {
+	if (mss) {
 		/* RFC 9293 §3.2: kind 2, length 4, the MSS in network order */
 		opt[0] = TOYTCP_OPT_MSS;
 		opt[1] = TOYTCP_OPT_MSS_LEN;
-		put_unaligned_be16(mss_opt, opt + 2);
+		put_unaligned_be16(opts->mss, opt + 2);
+		opt += TOYTCP_OPT_MSS_LEN;
+	}
+	if (ts) {
+		/* RFC 7323 §3.2: kind 8, length 10, TSval, TSecr */
+		opt[0] = TOYTCP_OPT_NOP;
+		opt[1] = TOYTCP_OPT_NOP;
+		opt[2] = TOYTCP_OPT_TIMESTAMP;
+		opt[3] = TOYTCP_OPT_TIMESTAMP_LEN;
+		put_unaligned_be32(opts->tsval, opt + 4);
+		put_unaligned_be32(opts->tsecr, opt + 8);
+		opt += TOYTCP_OPT_TS_ALIGNED_LEN;
+	}
+	if (ws) {
+		/* RFC 7323 §2.2: kind 3, length 3, the shift count */
+		opt[0] = TOYTCP_OPT_NOP;
+		opt[1] = TOYTCP_OPT_WSCALE;
+		opt[2] = TOYTCP_OPT_WSCALE_LEN;
+		opt[3] = opts->wscale;
 	}
 	return len;
 }
@@ -162,17 +262,52 @@ int toytcp_build_tcp_header(struct sk_buff *skb, __be16 sport, __be16 dport,
  * @ack: acknowledgment number (used if @flags has TOYTCP_ACK).
  * @flags: TOYTCP_* control bits.
  * @window: window field.
- * @mss_opt: if not 0, an MSS option with this value (SYN segments only).
+ * @opts: options to send (NULL: none), as toytcp_build_tcp_header().
  *
  * Return: the header length.
  */
 int toytcp_build_header(struct sk_buff *skb, struct sock *sk, u32 seq,
-			u32 ack, u8 flags, u16 window, u16 mss_opt)
+			u32 ack, u8 flags, u16 window, const struct toytcp_opts *opts)
 {
 	return toytcp_build_tcp_header(skb, htons(sk->sk_num), sk->sk_dport,
-				       seq, ack, flags, window, mss_opt);
+				       seq, ack, flags, window, opts);
 }
 EXPORT_SYMBOL_IF_KUNIT(toytcp_build_header);
+
+/**
+ * toytcp_syn_options() - what our SYN or SYN-ACK says: the MSS, and window
+ * scaling and timestamps while they are on (in SYN_SENT: offered; in
+ * SYN_RECV: both sides want them).
+ * @sk: the socket.
+ * @opts: filled in.
+ */
+void toytcp_syn_options(struct sock *sk, struct toytcp_opts *opts)
+{
+	struct toytcp_sock *tp = toytcp_sk(sk);
+
+	memset(opts, 0, sizeof(*opts));
+	opts->mss = tp->advmss;
+	opts->saw_wscale = tp->wscale_ok;
+	opts->wscale = tp->rcv_wscale;
+	opts->saw_tstamp = tp->tstamp_ok;
+	opts->tsval = toytcp_ts_now(tp);
+	opts->tsecr = sk->sk_state == TCP_SYN_RECV ? tp->ts_recent : 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(toytcp_syn_options);
+
+/* The options of any other segment of the connection: timestamps, if on. */
+static const struct toytcp_opts *toytcp_seg_options(struct sock *sk, struct toytcp_opts *opts)
+{
+	struct toytcp_sock *tp = toytcp_sk(sk);
+
+	if (!tp->tstamp_ok)
+		return NULL;
+	memset(opts, 0, sizeof(*opts));
+	opts->saw_tstamp = true;
+	opts->tsval = toytcp_ts_now(tp);
+	opts->tsecr = tp->ts_recent;
+	return opts;
+}
 
 static struct sk_buff *toytcp_alloc_segment(struct sock *sk, unsigned int datalen)
 {
@@ -203,17 +338,26 @@ static int toytcp_transmit(struct sock *sk, struct sk_buff *skb)
 	return tp->xmit(sk, skb);
 }
 
-/* A segment with no data: SYN, SYN-ACK, ACK, FIN, RST. */
-static int toytcp_send_ctl(struct sock *sk, u32 seq, u8 flags, u16 mss_opt)
+/* A segment with no data: SYN, SYN-ACK (with their options), ACK, FIN, RST. */
+static int toytcp_send_ctl(struct sock *sk, u32 seq, u8 flags)
 {
 	struct toytcp_sock *tp = toytcp_sk(sk);
 	struct sk_buff *skb = toytcp_alloc_segment(sk, 0);
-	u32 wnd;
+	const struct toytcp_opts *o;
+	struct toytcp_opts opts;
+	u16 wnd;
 
 	if (!skb)
 		return -ENOBUFS;
-	wnd = flags & TOYTCP_RST ? 0 : toytcp_select_window(sk);
-	toytcp_build_header(skb, sk, seq, tp->rcv_nxt, flags, wnd, mss_opt);
+	if (flags & TOYTCP_SYN) {
+		toytcp_syn_options(sk, &opts);
+		o = &opts;
+		wnd = toytcp_select_window(sk);	/* at most 65535 in these states */
+	} else {
+		o = toytcp_seg_options(sk, &opts);
+		wnd = flags & TOYTCP_RST ? 0 : toytcp_window_field(tp, toytcp_select_window(sk));
+	}
+	toytcp_build_header(skb, sk, seq, tp->rcv_nxt, flags, wnd, o);
 	return toytcp_transmit(sk, skb);
 }
 
@@ -273,7 +417,7 @@ int toytcp_send_syn(struct sock *sk)
 	tp->snd_nxt = tp->iss + 1;
 	if (toytcp_seq_after(tp->snd_nxt, tp->snd_max))
 		tp->snd_max = tp->snd_nxt;
-	err = toytcp_send_ctl(sk, tp->iss, flags, tp->advmss);
+	err = toytcp_send_ctl(sk, tp->iss, flags);
 	toytcp_arm_retx(sk);
 	return err;
 }
@@ -282,8 +426,9 @@ EXPORT_SYMBOL_IF_KUNIT(toytcp_send_syn);
 /* An ACK now: sequence number snd_nxt, ACK number rcv_nxt, our window. */
 int toytcp_send_ack(struct sock *sk)
 {
-	return toytcp_send_ctl(sk, toytcp_sk(sk)->snd_nxt, TOYTCP_ACK, 0);
+	return toytcp_send_ctl(sk, toytcp_sk(sk)->snd_nxt, TOYTCP_ACK);
 }
+EXPORT_SYMBOL_IF_KUNIT(toytcp_send_ack);
 
 /**
  * toytcp_send_challenge_ack() - RFC 5961: a segment that might be an
@@ -306,7 +451,7 @@ int toytcp_send_rst(struct sock *sk)
 {
 	toytcp_inc_stat(sock_net(sk), TOYTCP_MIB_OUTRSTS);
 	return toytcp_send_ctl(sk, toytcp_sk(sk)->snd_nxt,
-			       TOYTCP_RST | TOYTCP_ACK, 0);
+			       TOYTCP_RST | TOYTCP_ACK);
 }
 
 /**
@@ -323,7 +468,7 @@ void toytcp_send_reset_to(struct sock *sk, const struct sk_buff *in)
 	if (cb->flags & TOYTCP_RST)
 		return;
 	toytcp_inc_stat(sock_net(sk), TOYTCP_MIB_OUTRSTS);
-	toytcp_send_ctl(sk, cb->ack_seq, TOYTCP_RST, 0);
+	toytcp_send_ctl(sk, cb->ack_seq, TOYTCP_RST);
 }
 
 /* Copy queued bytes [seq, seq + len) of the stream into @to. */
@@ -357,6 +502,7 @@ static void toytcp_copy_from_queue(struct sock *sk, u32 seq, u8 *to,
 static int toytcp_send_data(struct sock *sk, u32 seq, unsigned int len, bool fin)
 {
 	struct toytcp_sock *tp = toytcp_sk(sk);
+	struct toytcp_opts opts;
 	u8 flags = TOYTCP_ACK;
 	struct sk_buff *skb;
 	u32 end = seq + len;
@@ -370,7 +516,8 @@ static int toytcp_send_data(struct sock *sk, u32 seq, unsigned int len, bool fin
 	if (fin)
 		flags |= TOYTCP_FIN;
 	toytcp_build_header(skb, sk, seq, tp->rcv_nxt, flags,
-			    toytcp_select_window(sk), 0);
+			    toytcp_window_field(tp, toytcp_select_window(sk)),
+			    toytcp_seg_options(sk, &opts));
 	if (fin)
 		end++;
 	if (toytcp_seq_before(seq, tp->snd_max)) {
@@ -561,7 +708,7 @@ void toytcp_retransmit_head(struct sock *sk)
  */
 int toytcp_send_keepalive_probe(struct sock *sk)
 {
-	return toytcp_send_ctl(sk, toytcp_sk(sk)->snd_una - 1, TOYTCP_ACK, 0);
+	return toytcp_send_ctl(sk, toytcp_sk(sk)->snd_una - 1, TOYTCP_ACK);
 }
 
 /**

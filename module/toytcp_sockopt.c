@@ -263,6 +263,14 @@ static void toytcp_get_info(struct sock *sk, struct tcp_info *info)
 	info->tcpi_retransmits = tp->retransmits;
 	info->tcpi_backoff = tp->retransmits;
 	info->tcpi_rto = tp->rto_us;
+	/* RFC 7323, once both SYNs agreed (Linux fills them in the same way) */
+	if (tp->tstamp_ok && (1 << sk->sk_state) & TOYTCPF_SYNCHRONIZED)
+		info->tcpi_options |= TCPI_OPT_TIMESTAMPS;
+	if (tp->wscale_ok && (1 << sk->sk_state) & TOYTCPF_SYNCHRONIZED) {
+		info->tcpi_options |= TCPI_OPT_WSCALE;
+		info->tcpi_snd_wscale = tp->snd_wscale;
+		info->tcpi_rcv_wscale = tp->rcv_wscale;
+	}
 	info->tcpi_snd_mss = tp->mss;
 	info->tcpi_rcv_mss = tp->advmss;
 	info->tcpi_advmss = tp->advmss;

@@ -104,22 +104,44 @@ void toytcp_stop_retx(struct sock *sk)
 	sk_stop_timer(sk, &toytcp_sk(sk)->retx_timer);
 }
 
+/*
+ * RTTM (RFC 7323 §4): the TSecr of an ACK is the TSval of the segment
+ * that made the peer send it, so now - TSecr is a round trip even after a
+ * retransmission, where Karn's rule forbids timing. Milliseconds: at
+ * least 1 ms, as Linux's tcp_rtt_tsopt_us(); 0 if the echo is not ours.
+ */
+static u32 toytcp_tsecr_rtt_us(const struct toytcp_sock *tp, u32 tsecr)
+{
+	u32 ms = toytcp_ts_now(tp) - tsecr;
+
+	if (!tsecr || ms > (u32)TOYTCP_RTO_MAX_US / USEC_PER_MSEC)
+		return 0;
+	return max(ms, 1U) * USEC_PER_MSEC;
+}
+
 /**
  * toytcp_ack_advanced() - bookkeeping when an ACK moved snd_una: RTT
- * sample (if the timed segment is covered), backoff reset, timer restart.
+ * sample, backoff reset, timer restart. The sample comes from the timed
+ * segment if the ACK covers it (microseconds), as Linux prefers its own
+ * send times; else, with timestamps, from the ACK's TSecr (RTTM).
  * @sk: the socket, locked.
+ * @tsecr: the ACK's TSecr with timestamps on, else 0.
  */
-void toytcp_ack_advanced(struct sock *sk)
+void toytcp_ack_advanced(struct sock *sk, u32 tsecr)
 {
 	struct toytcp_sock *tp = toytcp_sk(sk);
+	u32 rtt_us = 0;
 
 	if (tp->rtt_start && toytcp_seq_after_eq(tp->snd_una, tp->rtt_seq)) {
-		u32 rtt_us = toytcp_clock_us() - tp->rtt_start;
-
+		rtt_us = toytcp_clock_us() - tp->rtt_start;
+		tp->rtt_start = 0;
+	} else if (!tp->rtt_start) {
+		rtt_us = toytcp_tsecr_rtt_us(tp, tsecr);
+	}
+	if (rtt_us) {
 		toytcp_rtt_sample(tp, rtt_us);
 		trace_toytcp_rto_update(sk, rtt_us, tp->srtt_us, tp->rttvar_us,
 					tp->rto_us);
-		tp->rtt_start = 0;
 	} else if (tp->retransmits && tp->srtt_us) {
 		/* backoff ends with a new ACK: RTO from the estimator again */
 		u32 rto = tp->srtt_us + max_t(u32, TOYTCP_CLOCK_G_US,
@@ -309,15 +331,21 @@ static void toytcp_persist_expired(struct sock *sk)
 
 /**
  * toytcp_schedule_ack() - in-order data arrived: ACK it now if two full
- * segments wait for their ACK (RFC 5681 §4.2), else within delack_ms.
+ * segments wait for their ACK (RFC 5681 §4.2), or if the window we last
+ * offered has no room left for a full segment (the peer cannot send the
+ * second one a delayed ACK would wait for: with 64 KB segments over
+ * loopback every round trip would cost the delay); else within
+ * delack_ms.
  * @sk: the socket, locked.
  */
 void toytcp_schedule_ack(struct sock *sk)
 {
 	struct toytcp_sock *tp = toytcp_sk(sk);
 	unsigned int ms = min(READ_ONCE(toytcp_delack_ms), 200U);
+	u32 full = toytcp_effective_mss(tp);	/* the MSS less the options in each segment */
+	s32 room = tp->rcv_wup + tp->rcv_wnd - tp->rcv_nxt;
 
-	if (tp->rcv_unacked >= 2U * tp->advmss || !ms) {
+	if (tp->rcv_unacked >= 2U * full || room < (s32)full || !ms) {
 		toytcp_send_ack(sk);
 		return;
 	}

@@ -956,11 +956,24 @@ struct tt_tcp_info {
 	uint32_t min_rtt;
 	uint32_t data_segs_in;
 	uint32_t data_segs_out;
+	uint64_t delivery_rate;
+	uint64_t busy_time;
+	uint64_t rwnd_limited;
+	uint64_t sndbuf_limited;
+	uint32_t delivered;
+	uint32_t delivered_ce;
+	uint64_t bytes_sent;
+	uint64_t bytes_retrans;
+	uint32_t dsack_dups;
+	uint32_t reord_seen;
+	uint32_t rcv_ooopack;
+	uint32_t snd_wnd;	/* the peer's window, scaled */
 };
 _Static_assert(offsetof(struct tt_tcp_info, pacing_rate) == 104, "tcp_info layout");
 _Static_assert(offsetof(struct tt_tcp_info, bytes_acked) == 120, "tcp_info layout");
 _Static_assert(offsetof(struct tt_tcp_info, segs_out) == 136, "tcp_info layout");
 _Static_assert(offsetof(struct tt_tcp_info, data_segs_in) == 152, "tcp_info layout");
+_Static_assert(offsetof(struct tt_tcp_info, snd_wnd) == 228, "tcp_info layout");
 
 /* TCP_INFO of fd; 0 or -1. The fields the socket did not fill stay 0. */
 static inline int tt_tcp_info(int fd, struct tt_tcp_info *ti)
@@ -1233,6 +1246,11 @@ struct tt_pkt {
 	uint16_t win;
 	uint32_t len;		/* TCP data bytes, from the IPv4 total length */
 	uint16_t ip_id;		/* IPv4 identification */
+	uint8_t hlen;		/* TCP header with options */
+	uint16_t mss;		/* MSS option, 0 if none */
+	int8_t wscale;		/* window scale option, -1 if none */
+	bool ts;		/* timestamps option */
+	uint32_t tsval, tsecr;
 };
 
 #define TT_F_FIN 0x01
@@ -1308,6 +1326,37 @@ static inline int tt_pcap_read(const char *path, struct tt_pkt **out)
 		p.win = tt_be16(th + 14);
 		p.len = tot > ihl + doff ? tot - ihl - doff : 0;
 		p.ip_id = tt_be16(ip + 4);
+		p.hlen = doff;
+		p.mss = 0;
+		p.wscale = -1;
+		p.ts = false;
+		p.tsval = p.tsecr = 0;
+		/* the options (as far as the snapshot holds them) */
+		for (unsigned int o = 20; o < doff && 14 + ihl + o < take;) {
+			const uint8_t *op = th + o;
+			unsigned int ol;
+
+			if (op[0] == 0)
+				break;
+			if (op[0] == 1) {
+				o++;
+				continue;
+			}
+			if (14 + ihl + o + 1 >= take || op[1] < 2 ||
+			    14 + ihl + o + op[1] > take)
+				break;
+			ol = op[1];
+			if (op[0] == 2 && ol == 4)
+				p.mss = tt_be16(op + 2);
+			else if (op[0] == 3 && ol == 3)
+				p.wscale = (int8_t)op[2];
+			else if (op[0] == 8 && ol == 10) {
+				p.ts = true;
+				p.tsval = tt_be32(op + 2);
+				p.tsecr = tt_be32(op + 6);
+			}
+			o += ol;
+		}
 		if (n == cap) {
 			struct tt_pkt *nv;
 

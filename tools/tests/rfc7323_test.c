@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * VM test (issue 9): RFC 7323 window scaling and timestamps, toytcp in
+ * namespace A against Linux TCP in B, with Linux's own switches in B
+ * (net.ipv4.tcp_window_scaling, net.ipv4.tcp_timestamps) flipped off and
+ * on, toytcp as client and as server: 8 cases.
+ *
+ * Each case captures the connection on B's veth end (tcpdump), moves
+ * TOYTCP_RFC7323_BYTES (2 MB) each way at once, byte-exact, and checks:
+ *   - the SYN carries window scale and timestamps from its sender when
+ *     that one offers them (toytcp always does here; Linux as its
+ *     switches say), the SYN-ACK only when both SYNs do;
+ *   - every later segment carries timestamps exactly when both offered
+ *     them, and never a window scale option;
+ *   - TCP_INFO of toytcp's socket says the same (tcpi_options,
+ *     tcpi_snd_wscale, tcpi_rcv_wscale);
+ *   - with scaling on, toytcp advertised a window beyond 64 KB (a field
+ *     shifted by its scale), and took Linux's scaled window beyond 64 KB
+ *     (tcpi_snd_wnd); without it no window exceeds 65535.
+ *
+ * TOYTCP_TEST_FAMILY=inet runs toytcp's side as Linux TCP (checks the test).
+ */
+#include "toytcp_test.h"
+
+#include "kselftest_harness.h"
+
+#define PORT 5301
+#define MB (1024 * 1024ULL)
+
+/* Linux's switches in namespace B; 0 or -1. */
+static int linux_switches(int ws, int ts)
+{
+	return tt_sh("ip netns exec " TT_NS_B " sysctl -q -w net.ipv4.tcp_window_scaling=%d "
+		     "net.ipv4.tcp_timestamps=%d", ws, ts);
+}
+
+/*
+ * n bytes each way between a and b at once (both nonblocking, in this
+ * process), each stream checked byte by byte; 0, or -1 with why.
+ */
+static int both_ways(int a, int b, size_t n, char *why, size_t wl)
+{
+	static uint8_t buf[65536], exp[65536];
+	struct tt_gen tx[2], rx[2];
+	size_t sent[2] = { 0, 0 }, got[2] = { 0, 0 };
+	int fd[2] = { a, b };
+	double last = tt_now();
+
+	for (int i = 0; i < 2; i++) {
+		tt_gen_init(&tx[i], 7323 + i);
+		tt_gen_init(&rx[i], 7323 + !i);	/* i receives what the other sends */
+		tt_set_nonblock(fd[i], true);
+	}
+	while (got[0] < n || got[1] < n) {
+		struct pollfd p[2];
+		bool moved = false;
+
+		for (int i = 0; i < 2; i++) {
+			p[i].fd = fd[i];
+			p[i].events = (sent[i] < n ? POLLOUT : 0) | (got[i] < n ? POLLIN : 0);
+		}
+		if (poll(p, 2, 200) < 0 && errno != EINTR) {
+			snprintf(why, wl, "poll: %s", strerror(errno));
+			return -1;
+		}
+		for (int i = 0; i < 2; i++) {
+			ssize_t k;
+
+			if (sent[i] < n && p[i].revents & POLLOUT) {
+				size_t want = n - sent[i] < sizeof(buf) ? n - sent[i] : sizeof(buf);
+				struct tt_gen save = tx[i];
+
+				tt_gen_fill(&tx[i], buf, want);
+				k = send(fd[i], buf, want, MSG_NOSIGNAL);
+				tx[i] = save;
+				if (k > 0) {
+					tt_gen_fill(&tx[i], buf, k);	/* advance by what went */
+					sent[i] += k;
+					moved = true;
+				} else if (k < 0 && errno != EAGAIN) {
+					snprintf(why, wl, "send on %d: %s", i, strerror(errno));
+					return -1;
+				}
+			}
+			if (got[i] < n && p[i].revents & (POLLIN | POLLERR | POLLHUP)) {
+				size_t want = n - got[i] < sizeof(buf) ? n - got[i] : sizeof(buf);
+
+				k = recv(fd[i], buf, want, 0);
+				if (k == 0 || (k < 0 && errno != EAGAIN)) {
+					snprintf(why, wl, "recv on %d after %zu bytes: %s", i, got[i],
+						 k ? strerror(errno) : "end of stream");
+					return -1;
+				}
+				if (k > 0) {
+					tt_gen_fill(&rx[i], exp, k);
+					if (memcmp(buf, exp, k)) {
+						snprintf(why, wl, "side %d received wrong bytes after %zu",
+							 i, got[i]);
+						return -1;
+					}
+					got[i] += k;
+					moved = true;
+				}
+			}
+		}
+		if (moved)
+			last = tt_now();
+		else if (tt_now() - last > 30) {
+			snprintf(why, wl, "stalled: sent %zu/%zu, received %zu/%zu", sent[0],
+				 sent[1], got[0], got[1]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+struct rcase {
+	bool linux_ws, linux_ts, toy_client;
+};
+
+FIXTURE(rfc7323) { int unused; };
+FIXTURE_VARIANT(rfc7323) { struct rcase c; };
+FIXTURE_SETUP(rfc7323)
+{
+	ASSERT_LT(0, tt_family()) TH_LOG("toytcp not loaded");
+	ASSERT_EQ(0, tt_net_up());
+}
+FIXTURE_TEARDOWN(rfc7323)
+{
+	tt_net_down();
+}
+
+#define RV(name, ws, ts, client)					\
+	FIXTURE_VARIANT_ADD(rfc7323, name) {				\
+		.c = { .linux_ws = ws, .linux_ts = ts, .toy_client = client } \
+	}
+RV(linux_both_toy_client, true, true, true);
+RV(linux_both_toy_server, true, true, false);
+RV(linux_no_wscale_toy_client, false, true, true);
+RV(linux_no_wscale_toy_server, false, true, false);
+RV(linux_no_timestamps_toy_client, true, false, true);
+RV(linux_no_timestamps_toy_server, true, false, false);
+RV(linux_neither_toy_client, false, false, true);
+RV(linux_neither_toy_server, false, false, false);
+
+TEST_F_TIMEOUT(rfc7323, negotiated, 180)
+{
+	const struct rcase *c = &variant->c;
+	uint64_t n = tt_env_size("TOYTCP_RFC7323_BYTES", 2 * MB);
+	int lfd, toy = -1, lin = -1, npk, syns = 0, synacks = 0, later = 0;
+	bool ws = c->linux_ws, ts = c->linux_ts;	/* toytcp offers both */
+	uint32_t a = tt_ip(TT_ADDR_A), max_toy_wnd = 0;
+	struct tt_tcp_info ti;
+	struct tt_pkt *pk;
+	struct tt_cap cap;
+	char why[200];
+	int toy_ws = -1;
+
+	ASSERT_EQ(0, linux_switches(c->linux_ws, c->linux_ts));
+	ASSERT_EQ(0, tt_cap_start(&cap, TT_B, TT_IF_B, "tcp port 5301"));
+	if (c->toy_client) {
+		lfd = tt_listen_in(TT_B, AF_INET, TT_ADDR_B, PORT, 4);
+		ASSERT_LE(0, lfd);
+		ASSERT_EQ(0, tt_pair_via(lfd, TT_A, tt_family(), TT_ADDR_B, PORT, &toy, &lin));
+	} else {
+		lfd = tt_listen_in(TT_A, tt_family(), TT_ADDR_A, PORT, 4);
+		ASSERT_LE(0, lfd);
+		ASSERT_EQ(0, tt_pair_via(lfd, TT_B, AF_INET, TT_ADDR_A, PORT, &lin, &toy));
+	}
+	close(lfd);
+	EXPECT_EQ(0, both_ways(toy, lin, n, why, sizeof(why))) TH_LOG("%s", why);
+
+	/* TCP_INFO of toytcp's end */
+	ASSERT_EQ(0, tt_tcp_info(toy, &ti));
+	EXPECT_EQ(ts, !!(ti.b.tcpi_options & TCPI_OPT_TIMESTAMPS));
+	EXPECT_EQ(ws, !!(ti.b.tcpi_options & TCPI_OPT_WSCALE));
+	if (ws) {
+		EXPECT_LT(0, (int)ti.b.tcpi_snd_wscale) TH_LOG("Linux's shift count");
+		EXPECT_LT(0, (int)ti.b.tcpi_rcv_wscale) TH_LOG("toytcp's shift count");
+		EXPECT_LT(65535, ti.snd_wnd)
+			TH_LOG("toytcp took Linux's window as %u", ti.snd_wnd);
+	} else {
+		EXPECT_EQ(0, (int)ti.b.tcpi_snd_wscale);
+		EXPECT_EQ(0, (int)ti.b.tcpi_rcv_wscale);
+		EXPECT_GE(65535, ti.snd_wnd);
+	}
+	close(toy);
+	close(lin);
+	tt_cap_stop(&cap);
+	linux_switches(1, 1);
+
+	npk = tt_pcap_read(cap.path, &pk);
+	ASSERT_LT(0, npk) TH_LOG("no capture in %s", cap.path);
+	for (int i = 0; i < npk; i++) {
+		const struct tt_pkt *p = &pk[i];
+		bool from_toy = p->saddr == a;
+		/* a SYN as its sender offers (toytcp: both); a SYN-ACK what both do */
+		bool offers = p->flags & TT_F_ACK ? ws : from_toy || c->linux_ws;
+		bool offers_ts = p->flags & TT_F_ACK ? ts : from_toy || c->linux_ts;
+
+		if (p->flags & TT_F_SYN) {
+			*(p->flags & TT_F_ACK ? &synacks : &syns) += 1;
+			EXPECT_EQ(offers, p->wscale >= 0)
+				TH_LOG("%s %s: window scale %d", from_toy ? "toytcp" : "Linux",
+				       p->flags & TT_F_ACK ? "SYN-ACK" : "SYN", p->wscale);
+			EXPECT_EQ(offers_ts, p->ts)
+				TH_LOG("%s %s: timestamps %d", from_toy ? "toytcp" : "Linux",
+				       p->flags & TT_F_ACK ? "SYN-ACK" : "SYN", p->ts);
+			if (from_toy && p->wscale >= 0)
+				toy_ws = p->wscale;
+			continue;
+		}
+		later++;
+		EXPECT_EQ(-1, p->wscale) TH_LOG("window scale outside a SYN");
+		if (p->flags & TT_F_RST)
+			continue;
+		EXPECT_EQ(ts, p->ts) TH_LOG("%s segment %u: timestamps %d",
+					    from_toy ? "toytcp" : "Linux", p->seq, p->ts);
+		if (from_toy) {
+			uint32_t w = (uint32_t)p->win << (ws && toy_ws > 0 ? toy_ws : 0);
+
+			if (w > max_toy_wnd)
+				max_toy_wnd = w;
+		}
+	}
+	EXPECT_EQ(1, syns);
+	EXPECT_EQ(1, synacks);
+	EXPECT_LT(100, later);
+	if (ws) {
+		EXPECT_LT(65535, max_toy_wnd) TH_LOG("toytcp's largest window %u", max_toy_wnd);
+	} else {
+		EXPECT_GE(65535, max_toy_wnd);
+	}
+	printf("# Linux ws=%d ts=%d, toytcp %s: %d segments, toytcp's shift %d, its largest window %u, Linux's %u\n",
+	       c->linux_ws, c->linux_ts, c->toy_client ? "client" : "server", npk, toy_ws,
+	       max_toy_wnd, ti.snd_wnd);
+	free(pk);
+	unlink(cap.path);
+}
+
+TEST_HARNESS_MAIN
