@@ -138,6 +138,19 @@ static void data_ack_every_second_segment(struct kunit *test)
 	th_expect_none(test, t);
 }
 
+/*
+ * A window with no room left for a full segment: the peer cannot send the
+ * second one a delayed ACK would wait for, so the ACK goes at once.
+ */
+static void data_ack_at_once_when_the_window_is_nearly_full(struct kunit *test)
+{
+	struct th_conn *t = th_conn(test, TCP_ESTABLISHED);
+
+	toytcp_sk(t->sk)->rcv_wnd = TH_MSS + TH_MSS / 2;
+	th_segment(test, t, A, IRS + 1, ISS + 1, NULL, TH_MSS);
+	th_expect(test, t, A, ISS + 1, IRS + 1 + TH_MSS, 0);
+}
+
 /* Our data carries the ACK: the delayed one is not sent on its own. */
 static void data_ack_piggybacked(struct kunit *test)
 {
@@ -401,6 +414,7 @@ static struct kunit_case toytcp_input_cases[] = {
 	KUNIT_CASE(syn_recv_repeated_syn),
 	KUNIT_CASE(data_in_order),
 	KUNIT_CASE(data_ack_every_second_segment),
+	KUNIT_CASE(data_ack_at_once_when_the_window_is_nearly_full),
 	KUNIT_CASE(data_ack_piggybacked),
 	KUNIT_CASE(data_old_duplicate),
 	KUNIT_CASE(data_partly_old),

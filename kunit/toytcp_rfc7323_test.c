@@ -9,10 +9,14 @@
  *   scaled windows  the peer's window shifted (never in a SYN), up to the
  *                   2^30 edge; ours beyond 64 KB, a multiple of 2^scale
  *   timestamps      on every segment once on; the MSS's data less 12
- *                   bytes; PAWS drops an old TSval (not a reset, not once
- *                   TS.Recent is 24 days old); TS.Recent taken only from
- *                   a segment at or before the ACK we sent; an RTT sample
- *                   from TSecr after a retransmission (RTTM)
+ *                   bytes (never below the floor); PAWS drops a TSval
+ *                   more than one tick old (not a reset, not once
+ *                   TS.Recent is 24 days old, which is then replaced,
+ *                   not when TS.Recent is 0); TS.Recent taken only from a
+ *                   segment at or before the ACK we sent that passed
+ *                   every check (a blind reset, SYN or bad ACK cannot
+ *                   move it); an RTT sample from TSecr after a
+ *                   retransmission (RTTM), and only then
  */
 #include <kunit/test.h>
 #include <linux/tcp.h>
@@ -271,15 +275,15 @@ static void our_window_beyond_64k(struct kunit *test)
 	struct toytcp_sock *tp = toytcp_sk(t->sk);
 	struct th_seg s;
 
-	t->sk->sk_rcvbuf = 1024 * 1024;
+	t->sk->sk_rcvbuf = 1024 * 1024 + 1000;	/* half of it: 524788, not a multiple of 128 */
 	lock_sock(t->sk);
 	toytcp_send_ack(t->sk);
 	release_sock(t->sk);
 	KUNIT_ASSERT_TRUE(test, th_next(t, &s));
 	KUNIT_EXPECT_EQ(test, (u32)s.window << 7, tp->rcv_wnd);
 	KUNIT_EXPECT_GT(test, tp->rcv_wnd, (u32)U16_MAX);
-	KUNIT_EXPECT_LE(test, tp->rcv_wnd, 512u * 1024);
-	KUNIT_EXPECT_EQ(test, tp->rcv_wnd % 128, 0u);
+	/* rounded down: never more than half the buffer */
+	KUNIT_EXPECT_EQ(test, tp->rcv_wnd, 524788u / 128 * 128);
 }
 
 /* Shift 14 and a buffer of 2^31: the field still fits, the window under 2^30. */
@@ -322,7 +326,7 @@ static void paws_drops_an_old_timestamp(struct kunit *test)
 	long paws = toytcp_read_stat(&init_net, TOYTCP_MIB_PAWSESTABREJECTED);
 	struct th_seg s;
 
-	t->opts.tsval = 999;
+	t->opts.tsval = 998;
 	th_segment(test, t, A, IRS + 1, ISS + 1, NULL, 100);
 	KUNIT_EXPECT_EQ(test, tp->rcv_nxt, IRS + 1);	/* dropped */
 	KUNIT_EXPECT_EQ(test, toytcp_read_stat(&init_net, TOYTCP_MIB_PAWSESTABREJECTED),
@@ -331,10 +335,11 @@ static void paws_drops_an_old_timestamp(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, s.flags, A);
 	KUNIT_EXPECT_EQ(test, s.ack, IRS + 1);
 	KUNIT_EXPECT_EQ(test, s.opts.tsecr, 1000u);
-	/* the same TSval is not older: taken, and TS.Recent moves on */
-	t->opts.tsval = 1000;
+	/* one tick older passes (Linux's TCP_PAWS_WINDOW), TS.Recent stays */
+	t->opts.tsval = 999;
 	th_segment(test, t, A, IRS + 1, ISS + 1, NULL, 100);
 	KUNIT_EXPECT_EQ(test, tp->rcv_nxt, IRS + 101);
+	KUNIT_EXPECT_EQ(test, tp->ts_recent, 1000u);
 	th_fire(t, TOYTCP_DELACK_DEFERRED);		/* our ACK: Last.ACK.sent moves */
 	skb_queue_purge(&t->sent);
 	t->opts.tsval = 1500;
@@ -353,9 +358,54 @@ static void paws_forgets_a_ts_recent_24_days_old(struct kunit *test)
 	struct toytcp_sock *tp = toytcp_sk(t->sk);
 
 	tp->ts_recent_stamp = ktime_get_seconds() - TOYTCP_PAWS_IDLE_SECS - 1;
-	t->opts.tsval = 999;
+	t->opts.tsval = 500;
 	th_segment(test, t, A, IRS + 1, ISS + 1, NULL, 100);
 	KUNIT_EXPECT_EQ(test, tp->rcv_nxt, IRS + 101);
+	/* and the stale TS.Recent is replaced, though by an older TSval */
+	KUNIT_EXPECT_EQ(test, tp->ts_recent, 500u);
+}
+
+/* TS.Recent 0 (a peer that sent TSval 0 in its SYN) compares with nothing. */
+static void paws_ignores_ts_recent_0(struct kunit *test)
+{
+	struct th_conn *t = conn_ts(test);
+	struct toytcp_sock *tp = toytcp_sk(t->sk);
+
+	tp->ts_recent = 0;
+	t->opts.tsval = 0x90000000;	/* "older" than 0 on the circle */
+	th_segment(test, t, A, IRS + 1, ISS + 1, NULL, 100);
+	KUNIT_EXPECT_EQ(test, tp->rcv_nxt, IRS + 101);
+}
+
+/* A blind reset or SYN with a new TSval cannot move TS.Recent (and so poison PAWS). */
+static void blind_segments_leave_ts_recent(struct kunit *test)
+{
+	struct th_conn *t = conn_ts(test);
+	struct toytcp_sock *tp = toytcp_sk(t->sk);
+
+	t->opts.tsval = 0x40000000;
+	th_segment(test, t, R, IRS + 50, 0, NULL, 0);		/* in window, not exact */
+	KUNIT_EXPECT_EQ(test, t->sk->sk_state, TCP_ESTABLISHED);
+	th_segment(test, t, S, IRS + 50, 0, NULL, 0);
+	th_segment(test, t, A, IRS + 1, ISS + 5000, NULL, 0);	/* ACK of unsent data */
+	KUNIT_EXPECT_EQ(test, tp->ts_recent, 1000u);
+	/* the real peer's next segment still passes */
+	t->opts.tsval = 1001;
+	th_segment(test, t, A, IRS + 1, ISS + 1, NULL, 100);
+	KUNIT_EXPECT_EQ(test, tp->rcv_nxt, IRS + 101);
+}
+
+/* A full segment's data with timestamps is MSS - 12, never below the floor. */
+static void tiny_peer_mss_with_timestamps(struct kunit *test)
+{
+	struct th_conn *t = conn_ts(test);
+	struct toytcp_sock *tp = toytcp_sk(t->sk);
+
+	tp->peer_mss = 8;
+	KUNIT_EXPECT_EQ(test, toytcp_effective_mss(tp), TOYTCP_MIN_MSS);
+	tp->peer_mss = 1460;
+	tp->advmss = 1460;
+	KUNIT_EXPECT_EQ(test, toytcp_effective_mss(tp), 1448);
 }
 
 /* RFC 7323 §4.3: a segment after a hole does not set TS.Recent. */
@@ -392,6 +442,22 @@ static void rttm_after_a_retransmission(struct kunit *test)
 	KUNIT_EXPECT_LE(test, tp->srtt_us, 60000u);
 }
 
+/* Without a retransmission the timed segment alone gives samples, not TSecr. */
+static void no_tsecr_sample_without_a_retransmission(struct kunit *test)
+{
+	struct th_conn *t = conn_ts(test);
+	struct toytcp_sock *tp = toytcp_sk(t->sk);
+
+	th_write(t, 500);
+	th_expect(test, t, A | TOYTCP_PSH, ISS + 1, IRS + 1, 500);
+	tp->rtt_start = 0;	/* as if the timed segment's sample were taken */
+	t->opts.tsval = 1001;
+	t->opts.tsecr = toytcp_ts_now(tp) - 50;
+	th_segment(test, t, A, IRS + 1, ISS + 501, NULL, 0);
+	KUNIT_EXPECT_EQ(test, tp->snd_una, ISS + 501);
+	KUNIT_EXPECT_EQ(test, tp->srtt_us, 0u);
+}
+
 static struct kunit_case toytcp_rfc7323_cases[] = {
 	KUNIT_CASE(syn_options_layout),
 	KUNIT_CASE(options_parse),
@@ -405,6 +471,10 @@ static struct kunit_case toytcp_rfc7323_cases[] = {
 	KUNIT_CASE(paws_forgets_a_ts_recent_24_days_old),
 	KUNIT_CASE(ts_recent_only_from_the_ack_point),
 	KUNIT_CASE(rttm_after_a_retransmission),
+	KUNIT_CASE(no_tsecr_sample_without_a_retransmission),
+	KUNIT_CASE(paws_ignores_ts_recent_0),
+	KUNIT_CASE(blind_segments_leave_ts_recent),
+	KUNIT_CASE(tiny_peer_mss_with_timestamps),
 	{}
 };
 

@@ -58,6 +58,8 @@
  * 24.8 days).
  */
 #define TOYTCP_PAWS_IDLE_SECS	(60 * 60 * 24 * 24)
+/* PAWS lets a TSval this many ticks older than TS.Recent pass (Linux's TCP_PAWS_WINDOW) */
+#define TOYTCP_PAWS_WINDOW	1
 
 #define TOYTCP_HDR_LEN		20	/* TCP header without options */
 #define TOYTCP_IPV4_TCP_HDR_LEN	40	/* IPv4 and TCP headers: MTU - this = MSS */
@@ -177,8 +179,8 @@ enum {
  * @tstamp_ok: timestamps are on: every segment carries TSval/TSecr.
  * @ts_recent: TS.Recent, the TSval to echo (and PAWS's reference).
  * @ts_recent_stamp: when @ts_recent was taken (seconds, ktime_get_seconds()).
- * @ts_offset: added to our millisecond clock for TSval: random for each
- *             connection, so TSval tells nothing of the host's uptime.
+ * @ts_offset: added to our millisecond clock for TSval: a keyed hash of
+ *             the two addresses (toytcp_ts_offset()).
  *
  * Retransmission (RFC 6298; times in microseconds):
  * @srtt_us: smoothed round-trip time, 0 before the first sample.
@@ -421,9 +423,9 @@ static inline unsigned int toytcp_opt_overhead(const struct toytcp_sock *tp)
  */
 static inline u16 toytcp_effective_mss(const struct toytcp_sock *tp)
 {
-	u16 mss = min(tp->peer_mss, tp->advmss) - toytcp_opt_overhead(tp);
+	int mss = (int)min(tp->peer_mss, tp->advmss) - (int)toytcp_opt_overhead(tp);
 
-	return max_t(u16, mss, TOYTCP_MIN_MSS);
+	return max_t(int, mss, TOYTCP_MIN_MSS);
 }
 
 /* Our timestamp clock (RFC 7323 §5.4): milliseconds, shifted by the connection's offset. */
@@ -540,6 +542,7 @@ bool toytcp_v4_checksum_ok(const struct sk_buff *skb, unsigned int offset,
 int toytcp_ipv4_init(void);
 void toytcp_ipv4_exit(void);
 u32 toytcp_isn(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport);
+u32 toytcp_ts_offset(const struct net *net, __be32 saddr, __be32 daddr);
 int toytcp_ip_xmit(struct sock *sk, struct sk_buff *skb);
 int toytcp_route_mtu(struct sock *sk);
 void toytcp_send_reply(struct net *net, const struct sk_buff *in, u32 seq,

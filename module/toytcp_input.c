@@ -189,13 +189,31 @@ static u32 toytcp_tsecr(const struct toytcp_sock *tp, const struct toytcp_opts *
 	return tp->tstamp_ok && opts->saw_tstamp ? opts->tsecr : 0;
 }
 
+/*
+ * May a segment with this TSval pass, against TS.Recent? Yes if it is not
+ * more than @slack older; or if TS.Recent is too old to compare (RFC 7323
+ * §5.5: 24 days idle); or if TS.Recent is 0 (some stacks send TSval 0 in
+ * their SYN only, as Linux's tcp_paws_check() notes).
+ */
+static bool toytcp_paws_ok(const struct toytcp_sock *tp, u32 tsval, int slack)
+{
+	if ((s32)(tp->ts_recent - tsval) <= slack)
+		return true;
+	if ((u32)ktime_get_seconds() - tp->ts_recent_stamp >= TOYTCP_PAWS_IDLE_SECS)
+		return true;
+	return !tp->ts_recent;
+}
+
 /**
  * toytcp_paws_reject() - PAWS (RFC 7323 §5.3 R1): a segment whose TSval
- * is older than TS.Recent is an old duplicate, unless TS.Recent itself is
- * too old to compare (§5.5, 24 days idle). A reset is never rejected so.
- * @tp: the control block, with timestamps on.
+ * is older than TS.Recent is an old duplicate (one tick of slack, as
+ * Linux's TCP_PAWS_WINDOW). A reset is never rejected so.
+ * @tp: the control block.
  * @opts: the segment's options.
  * @flags: its control bits.
+ *
+ * Linux also lets through a pure duplicate ACK that merely arrived out of
+ * order (tcp_disordered_ack()); toytcp drops it and acknowledges.
  *
  * Return: true to drop the segment (and acknowledge).
  */
@@ -204,23 +222,23 @@ bool toytcp_paws_reject(const struct toytcp_sock *tp, const struct toytcp_opts *
 {
 	if (!tp->tstamp_ok || !opts->saw_tstamp || flags & TOYTCP_RST)
 		return false;
-	if ((s32)(opts->tsval - tp->ts_recent) >= 0)
-		return false;
-	return (u32)ktime_get_seconds() - tp->ts_recent_stamp < TOYTCP_PAWS_IDLE_SECS;
+	return !toytcp_paws_ok(tp, opts->tsval, TOYTCP_PAWS_WINDOW);
 }
 EXPORT_SYMBOL_IF_KUNIT(toytcp_paws_reject);
 
 /*
- * RFC 7323 §4.3 (R3): an acceptable segment that starts at or before the
- * ACK number we last sent (RCV.WUP: every segment we send sets it) gives
- * the TSval to echo from now on.
+ * RFC 7323 §4.3 (R3): a segment that passed every check, ACK included,
+ * and starts at or before the ACK number we last sent (RCV.WUP: every
+ * segment we send sets it), gives the TSval to echo from now on (as
+ * Linux's tcp_replace_ts_recent(): a blind reset, SYN or bad ACK never
+ * gets this far, so it cannot move TS.Recent).
  */
 static void toytcp_store_ts_recent(struct toytcp_sock *tp, const struct toytcp_opts *opts,
 				   u32 seq)
 {
 	if (tp->tstamp_ok && opts->saw_tstamp &&
 	    toytcp_seq_before_eq(seq, tp->rcv_wup) &&
-	    (s32)(opts->tsval - tp->ts_recent) >= 0) {
+	    toytcp_paws_ok(tp, opts->tsval, 0)) {
 		tp->ts_recent = opts->tsval;
 		tp->ts_recent_stamp = ktime_get_seconds();
 	}
@@ -800,8 +818,6 @@ int toytcp_rcv_segment(struct sock *sk, struct sk_buff *skb)
 		goto drop;
 	}
 
-	toytcp_store_ts_recent(tp, &opts, cb->seq);
-
 	/* second: RST. Only an exact hit resets (RFC 5961 §3.2). */
 	if (cb->flags & TOYTCP_RST) {
 		if (cb->seq == tp->rcv_nxt)
@@ -826,6 +842,7 @@ int toytcp_rcv_segment(struct sock *sk, struct sk_buff *skb)
 	}
 	if (!toytcp_rcv_ack(sk, skb, toytcp_tsecr(tp, &opts)))
 		goto drop;
+	toytcp_store_ts_recent(tp, &opts, cb->seq);
 
 	/* seventh: data; eighth: FIN */
 	toytcp_rcv_text(sk, skb);

@@ -216,6 +216,25 @@ u32 toytcp_isn(__be32 saddr, __be32 daddr, __be16 sport, __be16 dport)
 }
 EXPORT_SYMBOL_IF_KUNIT(toytcp_isn);
 
+/**
+ * toytcp_ts_offset() - what a connection adds to the millisecond clock for
+ * its TSval (RFC 7323 §5.4, as Linux's secure_tcp_ts_off()): a keyed hash
+ * of the two addresses, so that TSval tells nothing of the host's uptime
+ * yet keeps growing across connections between the same two hosts (a peer
+ * in TIME_WAIT then takes a new connection's SYN by its timestamp).
+ * @saddr: our address.
+ * @daddr: the peer's.
+ * @net: namespace: net.ipv4.tcp_timestamps 2 there means no offset.
+ *
+ * Return: the offset.
+ */
+u32 toytcp_ts_offset(const struct net *net, __be32 saddr, __be32 daddr)
+{
+	if (READ_ONCE(net->ipv4.sysctl_tcp_timestamps) == 2)
+		return 0;
+	return siphash_3u32((__force u32)saddr, (__force u32)daddr, 7323, &toytcp_isn_key);
+}
+
 /* ---- output: IPv4 header, route, neighbour ---- */
 
 /*

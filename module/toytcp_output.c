@@ -14,7 +14,6 @@
 #include <net/route.h>
 #include <asm/unaligned.h>
 #include <linux/in.h>
-#include <linux/random.h>
 #include <kunit/visibility.h>
 
 #include "toytcp.h"
@@ -56,7 +55,7 @@ void toytcp_offer_options(struct sock *sk)
 	tp->rcv_wscale = tp->wscale_ok ? toytcp_choose_wscale(sk) : 0;
 	tp->snd_wscale = 0;
 	tp->tstamp_ok = !!READ_ONCE(net->ipv4.sysctl_tcp_timestamps);
-	tp->ts_offset = get_random_u32();
+	tp->ts_offset = toytcp_ts_offset(net, sk->sk_rcv_saddr, sk->sk_daddr);
 	tp->ts_recent = 0;
 	tp->ts_recent_stamp = 0;
 }
@@ -70,14 +69,16 @@ static u8 toytcp_rcv_wscale_now(const struct toytcp_sock *tp)
 
 /*
  * The largest window we may offer: what the window field says shifted by
- * our scale; 65535 in a SYN or SYN-ACK, which is never scaled, so also
- * before the handshake is over.
+ * our scale; before the handshake is over at most 65535 (a SYN's window is
+ * never scaled), rounded down to what a scaled field can say too.
  */
 static u32 toytcp_max_rcv_window(const struct sock *sk)
 {
+	u8 ws = toytcp_rcv_wscale_now(toytcp_sk(sk));
+
 	if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV))
-		return TOYTCP_MAX_WINDOW;
-	return (u32)TOYTCP_MAX_WINDOW << toytcp_rcv_wscale_now(toytcp_sk(sk));
+		return round_down(TOYTCP_MAX_WINDOW, 1U << ws);
+	return (u32)TOYTCP_MAX_WINDOW << ws;
 }
 
 /* The receive window we can offer now, before the never-shrink rule. */
@@ -116,14 +117,16 @@ static u32 toytcp_rcv_wnd_now(const struct toytcp_sock *tp)
  *
  * The free receive buffer, but the right edge never moves left, and moves
  * right only by a worthwhile step (RFC 9293 §3.8.6.2.2). With window
- * scaling, rounded up to what the field can say (a multiple of 2^scale,
- * as Linux: the edge must not move left by the rounding).
+ * scaling, a multiple of 2^scale, as the field can say it: a new window
+ * rounded down (never promising more than the buffer), the one kept
+ * rounded up (the edge must not move left by the rounding), as Linux.
  *
  * Return: the window, and records it as advertised.
  */
 u32 toytcp_select_window(struct sock *sk)
 {
 	struct toytcp_sock *tp = toytcp_sk(sk);
+	u32 unit = 1U << toytcp_rcv_wscale_now(tp);
 	u32 wnd = toytcp_free_window(sk);
 	u32 cur = toytcp_rcv_wnd_now(tp);
 
@@ -132,8 +135,10 @@ u32 toytcp_select_window(struct sock *sk)
 	 * §3.8.6.2.2): open only by at least min(half the buffer, one MSS).
 	 */
 	if (wnd < cur || wnd - cur < toytcp_wnd_step(sk))
-		wnd = cur;
-	wnd = min(ALIGN(wnd, 1U << toytcp_rcv_wscale_now(tp)), toytcp_max_rcv_window(sk));
+		wnd = ALIGN(cur, unit);
+	else
+		wnd = max(round_down(wnd, unit), ALIGN(cur, unit));
+	wnd = min(wnd, toytcp_max_rcv_window(sk));
 	tp->rcv_wnd = wnd;
 	tp->rcv_wup = tp->rcv_nxt;
 	return wnd;
@@ -295,12 +300,16 @@ void toytcp_syn_options(struct sock *sk, struct toytcp_opts *opts)
 }
 EXPORT_SYMBOL_IF_KUNIT(toytcp_syn_options);
 
-/* The options of any other segment of the connection: timestamps, if on. */
+/*
+ * The options of any other segment of the connection: timestamps, once
+ * both SYNs agreed on them (in SYN_SENT they are only offered: a reset
+ * sent there has none, as Linux's).
+ */
 static const struct toytcp_opts *toytcp_seg_options(struct sock *sk, struct toytcp_opts *opts)
 {
 	struct toytcp_sock *tp = toytcp_sk(sk);
 
-	if (!tp->tstamp_ok)
+	if (!tp->tstamp_ok || sk->sk_state == TCP_SYN_SENT)
 		return NULL;
 	memset(opts, 0, sizeof(*opts));
 	opts->saw_tstamp = true;

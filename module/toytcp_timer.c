@@ -135,7 +135,8 @@ void toytcp_ack_advanced(struct sock *sk, u32 tsecr)
 	if (tp->rtt_start && toytcp_seq_after_eq(tp->snd_una, tp->rtt_seq)) {
 		rtt_us = toytcp_clock_us() - tp->rtt_start;
 		tp->rtt_start = 0;
-	} else if (!tp->rtt_start) {
+	} else if (!tp->rtt_start && tp->retransmits) {
+		/* after a timeout: Karn's rule stopped timing, the echo still works */
 		rtt_us = toytcp_tsecr_rtt_us(tp, tsecr);
 	}
 	if (rtt_us) {
