@@ -104,7 +104,7 @@ vm_half() { # vm_half KIND: boot it, run the guest suite, count its cases
 	rc=$?
 	echo "$kind VM: $((SECONDS - t0)) s" >> "$b/timings"
 	# and each test file's time in it (guest-suite.sh: "# KIND: NAME took N s")
-	sed -n 's/^# \('"$kind"': [a-z_]* took [0-9]* s\)$/  \1/p' "$out.log" >> "$b/timings"
+	sed -n 's/^# \('"$kind"': [a-z0-9_]* took [0-9]* s\)$/  \1/p' "$out.log" >> "$b/timings"
 	grep -E '^(not )?ok - ' "$out.log" | tee -a "$results"
 	grep -E '^#! ' "$out.log"	# why a test failed (guest-suite.sh)
 	if [ $rc = 0 ]; then

@@ -16,7 +16,7 @@ export TOYTCP_TOOLS="$(cd "$(dirname "$0")/.." && pwd)" TOYTCP_BIN="$(cd "$bin/.
 
 ok() { echo "ok - $kind: $1"; }
 fail() { echo "not ok - $kind: $1"; }
-check() { name=$1; shift; if "$@"; then ok "$name"; else fail "$name"; fi; }
+check() { _cn=$1; shift; if "$@"; then ok "$_cn"; else fail "$_cn"; fi; }
 # A failed test's last commentary, marked "#! " so that check.sh shows it
 # (CI prints make check's output, not the VM's log).
 why() { # why NAME TAP

@@ -6,7 +6,8 @@
  *  pmtu     A (toytcp, 198.18.0.1) -- R1 -- R2 -- B (Linux TCP, 198.18.1.2):
  *           every link MTU 1500 but R1-R2, 1000 (a tunnel in the path), so
  *           both ends offer MSS 1460 and only the routers' ICMP "fragmentation
- *           needed" tells them the path is smaller. TOYTCP_PMTU_BYTES (5 MB)
+ *           needed" tells them the path is smaller. TOYTCP_PMTU_BYTES (5 MB;
+ *           2 MB on the debug kernel)
  *           each way at once, byte-exact, in both roles, within a bound;
  *           `ip route get` in A then shows the PMTU (mtu 1000) and toytcp's
  *           MSS is 960.
@@ -115,7 +116,7 @@ static bool route_shows_mtu(const char *dst, int mtu)
 
 static uint64_t pmtu_bytes(void)
 {
-	return tt_env_size("TOYTCP_PMTU_BYTES", 5 * 1024 * 1024);
+	return tt_env_size("TOYTCP_PMTU_BYTES", (tt_debian_kernel() ? 5 : 2) * 1024 * 1024);
 }
 
 /* Seconds 5 MB each way may take: TCG on 2 shared cores, more with KASAN. */

@@ -6,9 +6,12 @@
  *
  *  netem        loss 1 %, 5 %, 10 %, reorder 25 %, duplicate 5 %, corrupt
  *               1 % on both directions: TOYTCP_NETEM_BYTES each way at
- *               once (default 20 MiB; loss 5 % and 10 %: 8 and 4 MiB on
- *               Debian's kernel, 4 and 1 MiB on the debug one), byte-exact; TCP_INFO afterwards (rtt, bytes,
- *               retransmissions, lost, ssthresh after a loss); corrupt:
+ *               once (20 MiB on Debian's kernel, 8 MiB on the debug one
+ *               (corrupt: 10); loss 5 % and 10 %: 4 and 2 MiB on Debian's,
+ *               4 and 1 MiB on the debug one; five times as much under
+ *               make stress), byte-exact; TCP_INFO
+ *               afterwards (rtt, bytes, retransmissions, lost, ssthresh
+ *               after a loss); corrupt:
  *               InCsumErrors grows on both stacks; reordering and loss:
  *               OutOfOrderQueued grows.
  *  cut          the path dies during a bulk send (netem loss 100 %, or the
@@ -62,7 +65,11 @@ static int stall_ms(void)
  */
 static uint64_t netem_bytes(uint64_t debian, uint64_t debug)
 {
-	return tt_env_size("TOYTCP_NETEM_BYTES", tt_debian_kernel() ? debian : debug);
+	const char *stress = getenv("TOYTCP_STRESS");
+	/* make stress: five times as much */
+	uint64_t k = stress && *stress == '1' ? 5 : 1;
+
+	return tt_env_size("TOYTCP_NETEM_BYTES", k * (tt_debian_kernel() ? debian : debug));
 }
 
 /* TOYTCP_REL_ONLY="netem cut ...": run only the fixtures named there. */
@@ -255,19 +262,19 @@ FIXTURE_VARIANT(netem) {
 };
 
 FIXTURE_VARIANT_ADD(netem, loss_1) {
-	.args = "loss 1%", .loss = true, .ooo = true, .debian = 20 * MB, .debug = 20 * MB
+	.args = "loss 1%", .loss = true, .ooo = true, .debian = 20 * MB, .debug = 8 * MB
 };
 FIXTURE_VARIANT_ADD(netem, loss_5) {
-	.args = "loss 5%", .loss = true, .ooo = true, .debian = 8 * MB, .debug = 4 * MB
+	.args = "loss 5%", .loss = true, .ooo = true, .debian = 4 * MB, .debug = 4 * MB
 };
 FIXTURE_VARIANT_ADD(netem, loss_10) {
-	.args = "loss 10%", .loss = true, .ooo = true, .debian = 4 * MB, .debug = 1 * MB
+	.args = "loss 10%", .loss = true, .ooo = true, .debian = 2 * MB, .debug = 1 * MB
 };
 FIXTURE_VARIANT_ADD(netem, reorder_25) {
-	.args = "delay 5ms reorder 25% 50%", .ooo = true, .debian = 20 * MB, .debug = 20 * MB
+	.args = "delay 5ms reorder 25% 50%", .ooo = true, .debian = 20 * MB, .debug = 8 * MB
 };
 FIXTURE_VARIANT_ADD(netem, duplicate_5) {
-	.args = "duplicate 5%", .debian = 20 * MB, .debug = 20 * MB
+	.args = "duplicate 5%", .debian = 20 * MB, .debug = 8 * MB
 };
 /*
  * Linux's segments carry their data in page fragments and netem flips a
@@ -277,7 +284,7 @@ FIXTURE_VARIANT_ADD(netem, duplicate_5) {
  * Linux TCP): enough segments are needed for several.
  */
 FIXTURE_VARIANT_ADD(netem, corrupt_1) {
-	.args = "corrupt 1%", .loss = true, .corrupt = true, .debian = 20 * MB, .debug = 20 * MB
+	.args = "corrupt 1%", .loss = true, .corrupt = true, .debian = 20 * MB, .debug = 10 * MB
 };
 
 FIXTURE_SETUP(netem)

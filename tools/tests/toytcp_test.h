@@ -785,6 +785,8 @@ static inline int tt_pump(int fd, struct tt_xfer *x)
 				 (unsigned long long)x->tx_len,
 				 (unsigned long long)x->rx_done,
 				 (unsigned long long)x->rx_len, p.revents);
+			/* the stack's view of its connections, for the log */
+			tt_sh("cat /proc/net/toytcp >&2 2>/dev/null");
 			goto out;
 		}
 	}
