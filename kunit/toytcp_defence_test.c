@@ -288,12 +288,10 @@ static void owned_conn_keeps_retrying(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, t->sk->sk_state, TCP_ESTABLISHED);
 }
 
-/* A peer that answers every probe with a zero window cannot keep an orphan. */
-static void orphan_facing_zero_window_gives_up(struct kunit *test)
+/* An orphan with 100 bytes held back by the peer's zero window; RTO 60 s. */
+static struct th_conn *orphan_facing_zero_window(struct kunit *test)
 {
-	u8 saved = READ_ONCE(init_net.ipv4.sysctl_tcp_orphan_retries);
 	struct th_conn *t = th_conn(test, TCP_ESTABLISHED);
-	int i;
 
 	toytcp_sk(t->sk)->rto_us = 60 * USEC_PER_SEC;
 	t->wnd = 0;
@@ -301,6 +299,16 @@ static void orphan_facing_zero_window_gives_up(struct kunit *test)
 	th_write(t, 100);
 	th_expect_none(test, t);
 	sock_set_flag(t->sk, SOCK_DEAD);
+	return t;
+}
+
+/* A peer that answers every probe with a zero window cannot keep an orphan. */
+static void orphan_facing_zero_window_gives_up(struct kunit *test)
+{
+	u8 saved = READ_ONCE(init_net.ipv4.sysctl_tcp_orphan_retries);
+	struct th_conn *t = orphan_facing_zero_window(test);
+	int i;
+
 	WRITE_ONCE(init_net.ipv4.sysctl_tcp_orphan_retries, 2);
 	for (i = 0; i < 2; i++) {
 		th_fire(t, TOYTCP_PERSIST_DEFERRED);
@@ -340,14 +348,8 @@ static void orphan_default_retries_end_at_the_rto_ceiling(struct kunit *test)
 static void orphan_default_probes_end_at_the_rto_ceiling(struct kunit *test)
 {
 	u8 saved = READ_ONCE(init_net.ipv4.sysctl_tcp_orphan_retries);
-	struct th_conn *t = th_conn(test, TCP_ESTABLISHED);
+	struct th_conn *t = orphan_facing_zero_window(test);
 
-	toytcp_sk(t->sk)->rto_us = 60 * USEC_PER_SEC;
-	t->wnd = 0;
-	th_segment(test, t, A, IRS + 1, ISS + 1, NULL, 0);	/* window 0 */
-	th_write(t, 100);
-	th_expect_none(test, t);
-	sock_set_flag(t->sk, SOCK_DEAD);
 	WRITE_ONCE(init_net.ipv4.sysctl_tcp_orphan_retries, 0);
 	th_fire(t, TOYTCP_PERSIST_DEFERRED);
 	th_expect(test, t, A, ISS, IRS + 1, 0);			/* a probe */

@@ -3174,91 +3174,10 @@ TEST_F_TIMEOUT(fz, calls, 1500)
 #define SG_PORT_STRICT	7310	/* Linux listener in B for the strict one */
 #define SG_FUZZ_PORTS	"40000:49999"
 
-/*
- * n bytes each way between a and b at once, byte-exact (tt_gen streams
- * seeded seed and seed + 1). 0, or -1 with the reason in why.
- */
+/* tt_xfer_pair() with the ends named as this test's messages say */
 static int sg_xfer(int a, int b, size_t n, uint64_t seed, int stall_ms, char *why, size_t wl)
 {
-	static uint8_t buf[16384], exp[16384];
-	struct tt_gen ga, gb, ea, eb;	/* what a and b send, and what each expects */
-	size_t sent[2] = { 0, 0 }, got[2] = { 0, 0 };
-	int fd[2] = { a, b };
-	double last = tt_now();
-
-	tt_gen_init(&ga, seed);
-	tt_gen_init(&gb, seed + 1);
-	tt_gen_init(&eb, seed);		/* b receives a's stream */
-	tt_gen_init(&ea, seed + 1);
-	while (got[0] < n || got[1] < n) {
-		struct pollfd p[2];
-		bool moved = false;
-
-		for (int i = 0; i < 2; i++) {
-			p[i].fd = fd[i];
-			p[i].events = (sent[i] < n ? POLLOUT : 0) | (got[i] < n ? POLLIN : 0);
-		}
-		if (poll(p, 2, 100) < 0 && errno != EINTR) {
-			snprintf(why, wl, "poll: %s", strerror(errno));
-			return -1;
-		}
-		for (int i = 0; i < 2; i++) {
-			ssize_t k;
-
-			if (p[i].revents & (POLLIN | POLLERR | POLLHUP) && got[i] < n) {
-				size_t want = n - got[i] < sizeof(buf) ? n - got[i] : sizeof(buf);
-
-				k = recv(fd[i], buf, want, MSG_DONTWAIT);
-				if (k == 0 || (k < 0 && errno != EAGAIN && errno != EINTR)) {
-					snprintf(why, wl, "%s: recv after %zu of %zu bytes: %s",
-						 i ? "Linux end" : "stack under test", got[i], n,
-						 k ? strerror(errno) : "end of stream");
-					return -1;
-				}
-				if (k > 0) {
-					tt_gen_fill(i ? &eb : &ea, exp, k);
-					if (memcmp(buf, exp, k)) {
-						snprintf(why, wl, "%s received wrong bytes after %zu",
-							 i ? "Linux end" : "stack under test", got[i]);
-						return -1;
-					}
-					got[i] += k;
-					moved = true;
-				}
-			}
-			if (p[i].revents & POLLOUT && sent[i] < n) {
-				size_t want = n - sent[i] < sizeof(buf) ? n - sent[i] : sizeof(buf);
-				struct tt_gen save = i ? gb : ga;
-
-				tt_gen_fill(i ? &gb : &ga, buf, want);
-				k = send(fd[i], buf, want, MSG_DONTWAIT | MSG_NOSIGNAL);
-				if (k < 0 && errno != EAGAIN && errno != EINTR) {
-					snprintf(why, wl, "%s: send after %zu bytes: %s",
-						 i ? "Linux end" : "stack under test", sent[i],
-						 strerror(errno));
-					return -1;
-				}
-				/* regenerate: only k of want bytes went */
-				if (i)
-					gb = save;
-				else
-					ga = save;
-				if (k > 0) {
-					tt_gen_fill(i ? &gb : &ga, buf, k);
-					sent[i] += k;
-					moved = true;
-				}
-			}
-		}
-		if (moved)
-			last = tt_now();
-		else if ((tt_now() - last) * 1000 > stall_ms) {
-			snprintf(why, wl, "stalled: sent %zu/%zu, received %zu/%zu", sent[0], sent[1],
-				 got[0], got[1]);
-			return -1;
-		}
-	}
-	return 0;
+	return tt_xfer_pair(a, b, n, seed, stall_ms, "stack under test", "Linux end", why, wl);
 }
 
 /* The Linux end's SND.NXT (write_seq) and RCV.NXT, read in repair mode. */

@@ -35,86 +35,6 @@ static int linux_switches(int ws, int ts)
 		     "net.ipv4.tcp_timestamps=%d", ws, ts);
 }
 
-/*
- * n bytes each way between a and b at once (both nonblocking, in this
- * process), each stream checked byte by byte; 0, or -1 with why.
- */
-static int both_ways(int a, int b, size_t n, char *why, size_t wl)
-{
-	static uint8_t buf[65536], exp[65536];
-	struct tt_gen tx[2], rx[2];
-	size_t sent[2] = { 0, 0 }, got[2] = { 0, 0 };
-	int fd[2] = { a, b };
-	double last = tt_now();
-
-	for (int i = 0; i < 2; i++) {
-		tt_gen_init(&tx[i], 7323 + i);
-		tt_gen_init(&rx[i], 7323 + !i);	/* i receives what the other sends */
-		tt_set_nonblock(fd[i], true);
-	}
-	while (got[0] < n || got[1] < n) {
-		struct pollfd p[2];
-		bool moved = false;
-
-		for (int i = 0; i < 2; i++) {
-			p[i].fd = fd[i];
-			p[i].events = (sent[i] < n ? POLLOUT : 0) | (got[i] < n ? POLLIN : 0);
-		}
-		if (poll(p, 2, 200) < 0 && errno != EINTR) {
-			snprintf(why, wl, "poll: %s", strerror(errno));
-			return -1;
-		}
-		for (int i = 0; i < 2; i++) {
-			ssize_t k;
-
-			if (sent[i] < n && p[i].revents & POLLOUT) {
-				size_t want = n - sent[i] < sizeof(buf) ? n - sent[i] : sizeof(buf);
-				struct tt_gen save = tx[i];
-
-				tt_gen_fill(&tx[i], buf, want);
-				k = send(fd[i], buf, want, MSG_NOSIGNAL);
-				tx[i] = save;
-				if (k > 0) {
-					tt_gen_fill(&tx[i], buf, k);	/* advance by what went */
-					sent[i] += k;
-					moved = true;
-				} else if (k < 0 && errno != EAGAIN) {
-					snprintf(why, wl, "send on %d: %s", i, strerror(errno));
-					return -1;
-				}
-			}
-			if (got[i] < n && p[i].revents & (POLLIN | POLLERR | POLLHUP)) {
-				size_t want = n - got[i] < sizeof(buf) ? n - got[i] : sizeof(buf);
-
-				k = recv(fd[i], buf, want, 0);
-				if (k == 0 || (k < 0 && errno != EAGAIN)) {
-					snprintf(why, wl, "recv on %d after %zu bytes: %s", i, got[i],
-						 k ? strerror(errno) : "end of stream");
-					return -1;
-				}
-				if (k > 0) {
-					tt_gen_fill(&rx[i], exp, k);
-					if (memcmp(buf, exp, k)) {
-						snprintf(why, wl, "side %d received wrong bytes after %zu",
-							 i, got[i]);
-						return -1;
-					}
-					got[i] += k;
-					moved = true;
-				}
-			}
-		}
-		if (moved)
-			last = tt_now();
-		else if (tt_now() - last > 30) {
-			snprintf(why, wl, "stalled: sent %zu/%zu, received %zu/%zu", sent[0],
-				 sent[1], got[0], got[1]);
-			return -1;
-		}
-	}
-	return 0;
-}
-
 struct rcase {
 	bool linux_ws, linux_ts, toy_client;
 };
@@ -169,7 +89,8 @@ TEST_F_TIMEOUT(rfc7323, negotiated, 180)
 		ASSERT_EQ(0, tt_pair_via(lfd, TT_B, AF_INET, TT_ADDR_A, PORT, &lin, &toy));
 	}
 	close(lfd);
-	EXPECT_EQ(0, both_ways(toy, lin, n, why, sizeof(why))) TH_LOG("%s", why);
+	EXPECT_EQ(0, tt_xfer_pair(toy, lin, n, 7323, 30000, "toytcp", "Linux", why, sizeof(why)))
+		TH_LOG("%s", why);
 
 	/* TCP_INFO of toytcp's end */
 	ASSERT_EQ(0, tt_tcp_info(toy, &ti));
