@@ -16,7 +16,8 @@
  *                   segment at or before the ACK we sent that passed
  *                   every check (a blind reset, SYN or bad ACK cannot
  *                   move it); an RTT sample from TSecr after a
- *                   retransmission (RTTM), and only then
+ *                   retransmission (RTTM), and only then, and only from
+ *                   an echo of a segment sent since the timeout
  */
 #include <kunit/test.h>
 #include <linux/tcp.h>
@@ -434,12 +435,32 @@ static void rttm_after_a_retransmission(struct kunit *test)
 	th_fire(t, TOYTCP_RETX_DEFERRED);
 	th_expect(test, t, A | TOYTCP_PSH, ISS + 1, IRS + 1, 500);
 	KUNIT_EXPECT_EQ(test, tp->srtt_us, 0u);
+	/* the virtual clock: the timeout was 60 ms ago, the echoed segment left 50 ms ago */
+	tp->retx_tsval = toytcp_ts_now(tp) - 60;
 	t->opts.tsval = 1001;
-	t->opts.tsecr = toytcp_ts_now(tp) - 50;		/* sent 50 ms ago */
+	t->opts.tsecr = toytcp_ts_now(tp) - 50;
 	th_segment(test, t, A, IRS + 1, ISS + 501, NULL, 0);
 	KUNIT_EXPECT_EQ(test, tp->snd_una, ISS + 501);
 	KUNIT_EXPECT_GE(test, tp->srtt_us, 50000u);
 	KUNIT_EXPECT_LE(test, tp->srtt_us, 60000u);
+}
+
+/* After a timeout, an echo of a segment sent before it measures nothing (RFC 3522). */
+static void no_tsecr_sample_from_before_the_timeout(struct kunit *test)
+{
+	struct th_conn *t = conn_ts(test);
+	struct toytcp_sock *tp = toytcp_sk(t->sk);
+	u32 before = toytcp_ts_now(tp) - 3000;	/* our TSval 3 s ago */
+
+	th_write(t, 500);
+	th_expect(test, t, A | TOYTCP_PSH, ISS + 1, IRS + 1, 500);
+	th_fire(t, TOYTCP_RETX_DEFERRED);
+	th_expect(test, t, A | TOYTCP_PSH, ISS + 1, IRS + 1, 500);
+	t->opts.tsval = 1001;
+	t->opts.tsecr = before;
+	th_segment(test, t, A, IRS + 1, ISS + 501, NULL, 0);
+	KUNIT_EXPECT_EQ(test, tp->snd_una, ISS + 501);
+	KUNIT_EXPECT_EQ(test, tp->srtt_us, 0u);
 }
 
 /* Without a retransmission the timed segment alone gives samples, not TSecr. */
@@ -472,6 +493,7 @@ static struct kunit_case toytcp_rfc7323_cases[] = {
 	KUNIT_CASE(ts_recent_only_from_the_ack_point),
 	KUNIT_CASE(rttm_after_a_retransmission),
 	KUNIT_CASE(no_tsecr_sample_without_a_retransmission),
+	KUNIT_CASE(no_tsecr_sample_from_before_the_timeout),
 	KUNIT_CASE(paws_ignores_ts_recent_0),
 	KUNIT_CASE(blind_segments_leave_ts_recent),
 	KUNIT_CASE(tiny_peer_mss_with_timestamps),

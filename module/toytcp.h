@@ -181,6 +181,8 @@ enum {
  * @ts_recent_stamp: when @ts_recent was taken (seconds, ktime_get_seconds()).
  * @ts_offset: added to our millisecond clock for TSval: a keyed hash of
  *             the two addresses (toytcp_ts_offset()).
+ * @retx_tsval: our TSval at the last retransmission timeout: an RTT
+ *              sample from TSecr counts only if it echoes this or later.
  *
  * Retransmission (RFC 6298; times in microseconds):
  * @srtt_us: smoothed round-trip time, 0 before the first sample.
@@ -299,6 +301,7 @@ struct toytcp_sock {
 	u32 ts_recent;
 	u32 ts_recent_stamp;
 	u32 ts_offset;
+	u32 retx_tsval;
 
 	u32 srtt_us;
 	u32 rttvar_us;

@@ -107,14 +107,20 @@ void toytcp_stop_retx(struct sock *sk)
 /*
  * RTTM (RFC 7323 §4): the TSecr of an ACK is the TSval of the segment
  * that made the peer send it, so now - TSecr is a round trip even after a
- * retransmission, where Karn's rule forbids timing. Milliseconds: at
- * least 1 ms, as Linux's tcp_rtt_tsopt_us(); 0 if the echo is not ours.
+ * retransmission, where Karn's rule forbids timing. Only an echo of a
+ * segment sent since the last timeout counts: an older one (the peer
+ * answering a duplicate with the TSval of what it last took in order, or
+ * the ACK of an original that was only late, RFC 3522) would measure the
+ * timeout too, and inflate the RTO until the connection stalls (seen at
+ * 10 % loss). Milliseconds: at least 1 ms, as Linux's tcp_rtt_tsopt_us();
+ * 0 if the echo does not count.
  */
 static u32 toytcp_tsecr_rtt_us(const struct toytcp_sock *tp, u32 tsecr)
 {
 	u32 ms = toytcp_ts_now(tp) - tsecr;
 
-	if (!tsecr || ms > (u32)TOYTCP_RTO_MAX_US / USEC_PER_MSEC)
+	if (!tsecr || (s32)(tsecr - tp->retx_tsval) < 0 ||
+	    ms > (u32)TOYTCP_RTO_MAX_US / USEC_PER_MSEC)
 		return 0;
 	return max(ms, 1U) * USEC_PER_MSEC;
 }
@@ -241,6 +247,7 @@ static void toytcp_retx_timeout(struct sock *sk)
 	/* RFC 6298 (5.5): back off; (5.4): send the earliest segment again */
 	tp->rto_us = min_t(u32, tp->rto_us * 2, TOYTCP_RTO_MAX_US);
 	tp->rtt_start = 0;	/* Karn: no sample from a retransmitted segment */
+	tp->retx_tsval = toytcp_ts_now(tp);	/* RTTM: only echoes from now on */
 	trace_toytcp_retransmit(sk, tp->snd_una, tp->snd_max - tp->snd_una,
 				tp->rto_us, tp->retransmits);
 	toytcp_retransmit(sk);
