@@ -413,6 +413,17 @@ static inline bool toytcp_seq_in_window(u32 seq, u32 lo, u32 hi)
 	return toytcp_seq_after_eq(seq, lo) && toytcp_seq_before(seq, hi);
 }
 
+/*
+ * The window still open to the peer: what our last advertisement allowed
+ * beyond RCV.NXT (its right edge is RCV.WUP + RCV.WND), 0 if reached.
+ */
+static inline u32 toytcp_rcv_wnd_left(const struct toytcp_sock *tp)
+{
+	s32 wnd = tp->rcv_wup + tp->rcv_wnd - tp->rcv_nxt;
+
+	return wnd > 0 ? wnd : 0;
+}
+
 /* TCP option bytes in every segment of the connection (not a SYN). */
 static inline unsigned int toytcp_opt_overhead(const struct toytcp_sock *tp)
 {

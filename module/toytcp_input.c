@@ -129,13 +129,6 @@ static void toytcp_trace_recv(const struct sock *sk, const struct sk_buff *skb)
 	}
 }
 
-static u32 toytcp_rcv_wnd(const struct toytcp_sock *tp)
-{
-	s32 wnd = tp->rcv_wup + tp->rcv_wnd - tp->rcv_nxt;
-
-	return wnd > 0 ? wnd : 0;
-}
-
 /* The peer's reset: ECONNREFUSED in SYN_SENT, ECONNRESET when synchronized. */
 static void toytcp_reset(struct sock *sk)
 {
@@ -671,7 +664,7 @@ static void toytcp_rcv_text(struct sock *sk, struct sk_buff *skb)
 {
 	struct toytcp_sock *tp = toytcp_sk(sk);
 	struct toytcp_skb_cb *cb = TOYTCP_SKB_CB(skb);
-	u32 wnd_end = tp->rcv_nxt + toytcp_rcv_wnd(tp);
+	u32 wnd_end = tp->rcv_nxt + toytcp_rcv_wnd_left(tp);
 	bool fin = cb->flags & TOYTCP_FIN;
 	u32 end = toytcp_data_end(skb);
 
@@ -808,7 +801,7 @@ int toytcp_rcv_segment(struct sock *sk, struct sk_buff *skb)
 
 	/* first: is any of it inside our receive window? */
 	if (!toytcp_seq_acceptable(cb->seq, seg_len, tp->rcv_nxt,
-				   toytcp_rcv_wnd(tp))) {
+				   toytcp_rcv_wnd_left(tp))) {
 		toytcp_inc_stat(sock_net(sk), TOYTCP_MIB_INUNACCEPTABLE);
 		toytcp_trace_drop(sk, skb, TOYTCP_DROP_UNACCEPTABLE);
 		if (!(cb->flags & TOYTCP_RST))

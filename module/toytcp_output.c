@@ -103,14 +103,6 @@ static u32 toytcp_wnd_step(const struct sock *sk)
 		     READ_ONCE(sk->sk_rcvbuf) / 2);
 }
 
-/* The window still open to the peer at our last advertisement. */
-static u32 toytcp_rcv_wnd_now(const struct toytcp_sock *tp)
-{
-	s32 wnd = tp->rcv_wup + tp->rcv_wnd - tp->rcv_nxt;
-
-	return wnd > 0 ? wnd : 0;
-}
-
 /**
  * toytcp_select_window() - the window to put in the next segment.
  * @sk: the socket, locked.
@@ -128,7 +120,7 @@ u32 toytcp_select_window(struct sock *sk)
 	struct toytcp_sock *tp = toytcp_sk(sk);
 	u32 unit = 1U << toytcp_rcv_wscale_now(tp);
 	u32 wnd = toytcp_free_window(sk);
-	u32 cur = toytcp_rcv_wnd_now(tp);
+	u32 cur = toytcp_rcv_wnd_left(tp);
 
 	/*
 	 * Never shrink; and receiver-side silly window avoidance (RFC 9293
@@ -728,7 +720,7 @@ int toytcp_send_keepalive_probe(struct sock *sk)
 void toytcp_maybe_window_update(struct sock *sk)
 {
 	struct toytcp_sock *tp = toytcp_sk(sk);
-	u32 now = toytcp_rcv_wnd_now(tp);
+	u32 now = toytcp_rcv_wnd_left(tp);
 	u32 could = toytcp_free_window(sk);
 	u32 step = toytcp_wnd_step(sk);
 

@@ -351,9 +351,8 @@ void toytcp_schedule_ack(struct sock *sk)
 	struct toytcp_sock *tp = toytcp_sk(sk);
 	unsigned int ms = min(READ_ONCE(toytcp_delack_ms), 200U);
 	u32 full = toytcp_effective_mss(tp);	/* the MSS less the options in each segment */
-	s32 room = tp->rcv_wup + tp->rcv_wnd - tp->rcv_nxt;
 
-	if (tp->rcv_unacked >= 2U * full || room < (s32)full || !ms) {
+	if (tp->rcv_unacked >= 2U * full || toytcp_rcv_wnd_left(tp) < full || !ms) {
 		toytcp_send_ack(sk);
 		return;
 	}
