@@ -305,28 +305,34 @@ void th_expect_none(struct kunit *test, struct th_conn *t)
 }
 EXPORT_SYMBOL_GPL(th_expect_none);
 
-/* The application writes @len bytes (0, 1, 2, ...) and the socket pushes. */
+/*
+ * The application writes @len bytes (0, 1, 2, ...) and the socket pushes:
+ * through toytcp_queue_data(), sendmsg's copy into the send queue.
+ */
 void th_write(struct th_conn *t, unsigned int len)
 {
 	struct sock *sk = t->sk;
-	struct toytcp_sock *tp = toytcp_sk(sk);
-	struct sk_buff *skb = alloc_skb(len, GFP_KERNEL);
+	u8 *buf = kmalloc(len ? : 1, GFP_KERNEL);
+	struct iov_iter from;
+	struct kvec kv;
 	unsigned int i;
+	ssize_t n = 0;
 
-	if (!skb)
+	if (!buf)
 		return;
 	for (i = 0; i < len; i++)
-		skb_put_u8(skb, i);
+		buf[i] = i;
+	kv.iov_base = buf;
+	kv.iov_len = len;
+	iov_iter_kvec(&from, ITER_SOURCE, &kv, 1, len);
 	lock_sock(sk);
-	TOYTCP_SKB_CB(skb)->seq = tp->write_seq;
-	TOYTCP_SKB_CB(skb)->end_seq = tp->write_seq + len;
-	if (!toytcp_wmem_queue(sk, skb)) {
-		release_sock(sk);
-		kfree_skb(skb);
-		return;
+	for (i = 0; i < len && n >= 0; i += n) {
+		n = toytcp_queue_data(sk, &from, len - i);
+		if (n <= 0)
+			break;	/* the send buffer is full: the rest is not written */
 	}
-	tp->write_seq += len;
 	toytcp_push(sk);
 	release_sock(sk);
+	kfree(buf);
 }
 EXPORT_SYMBOL_GPL(th_write);

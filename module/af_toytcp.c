@@ -59,6 +59,10 @@ MODULE_PARM_DESC(max_orphans, "most connections closed by their application and 
 /* Connections closed by their application, not yet CLOSED or TIME_WAIT. */
 static atomic_t toytcp_orphans = ATOMIC_INIT(0);
 
+bool toytcp_offload = true;
+module_param_named(offload, toytcp_offload, bool, 0644);
+MODULE_PARM_DESC(offload, "segmentation and checksum offload: skbs of up to 64 KB (GSO) with CHECKSUM_PARTIAL; 0: one wire segment per skb, checksummed by toytcp (for the teaching views)");
+
 unsigned int toytcp_msl = 30;
 module_param_named(msl, toytcp_msl, uint, 0644);
 MODULE_PARM_DESC(msl, "maximum segment lifetime in seconds; TIME_WAIT lasts 2*msl (60 s, as Linux)");
@@ -180,6 +184,7 @@ struct sock *toytcp_sk_alloc(struct net *net, gfp_t gfp, int kern)
 	tp->mss = TOYTCP_DEFAULT_MSS;
 	tp->rto_us = USEC_PER_SEC;	/* RFC 6298 (2.1): 1 s before any sample */
 	tp->ip_id = get_random_u16();
+	tp->gso_segs = 0;	/* toytcp_sync_offload() decides, from the route */
 	inet_sk(sk)->uc_ttl = -1;	/* the route's hop limit */
 	tp->xmit = toytcp_ip_xmit;
 	toytcp_init_timers(sk);

@@ -169,6 +169,10 @@ enum {
  * @user_mss: TCP_MAXSEG, 0 if unset.
  * @mtu_info: the MTU the last ICMP "fragmentation needed" reported, for
  *            toytcp_mtu_reduced() (which may run later, at release_sock()).
+ * @gso_segs: segmentation offload (toytcp_sync_offload(), from the route):
+ *            0: none, every skb is one wire segment with a checksum
+ *            toytcp computed; else skbs leave with CHECKSUM_PARTIAL and
+ *            carry up to this many MSS-sized wire segments (GSO).
  *
  * RFC 7323 (both used only when both SYNs carried them):
  * @wscale_ok: window scaling is on: windows we send are shifted right by
@@ -295,6 +299,7 @@ struct toytcp_sock {
 	u16 advmss;
 	u16 user_mss;
 	u32 mtu_info;
+	u16 gso_segs;
 
 	u8 snd_wscale;
 	u8 rcv_wscale;
@@ -370,6 +375,12 @@ struct toytcp_sock {
 
 	int (*xmit)(struct sock *sk, struct sk_buff *skb);
 };
+
+/* Wire segments @skb carries: more than one when it leaves (or came) as GSO. */
+static inline u16 toytcp_skb_segs(const struct sk_buff *skb)
+{
+	return skb_shinfo(skb)->gso_segs ? : 1;
+}
 
 /* Microseconds of the monotonic clock, never 0 (0 means "not timing"). */
 static inline u64 toytcp_clock_us(void)
@@ -533,12 +544,14 @@ enum toytcp_mib {
 };
 
 void toytcp_inc_stat(const struct net *net, enum toytcp_mib field);
+void toytcp_add_stat(const struct net *net, enum toytcp_mib field, unsigned int n);
 long toytcp_read_stat(const struct net *net, enum toytcp_mib field);
 extern const char *const toytcp_mib_names[TOYTCP_MIB_MAX];
 
 /* af_toytcp.c */
 extern struct proto toytcp_prot;
 extern unsigned int toytcp_max_orphans;
+extern bool toytcp_offload;
 struct sock *toytcp_sk_alloc(struct net *net, gfp_t gfp, int kern);
 void toytcp_set_state(struct sock *sk, int state);
 const char *toytcp_state_name(int state);
@@ -551,6 +564,7 @@ __sum16 toytcp_v4_checksum(const struct sk_buff *skb, unsigned int offset,
 			   __be32 saddr, __be32 daddr);
 bool toytcp_v4_checksum_ok(const struct sk_buff *skb, unsigned int offset,
 			   __be32 saddr, __be32 daddr);
+void toytcp_v4_checksum_partial(struct sk_buff *skb, __be32 saddr, __be32 daddr);
 
 /* toytcp_ipv4.c */
 int toytcp_ipv4_init(void);
@@ -666,7 +680,7 @@ __poll_t toytcp_poll(struct file *file, struct socket *sock,
 		     poll_table *wait);
 void toytcp_write_space(struct sock *sk);
 void toytcp_free_acked(struct sock *sk);
-bool toytcp_wmem_queue(struct sock *sk, struct sk_buff *skb);
+ssize_t toytcp_queue_data(struct sock *sk, struct iov_iter *from, size_t len);
 void toytcp_purge_write_queue(struct sock *sk);
 
 /* toytcp_sockopt.c */

@@ -5,6 +5,7 @@
  * the TCP length), the TCP header and the data.
  */
 #include <linux/in.h>
+#include <linux/tcp.h>
 #include <net/checksum.h>
 #include <kunit/visibility.h>
 
@@ -50,3 +51,23 @@ bool toytcp_v4_checksum_ok(const struct sk_buff *skb, unsigned int offset,
 	return toytcp_v4_checksum(skb, offset, saddr, daddr) == 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(toytcp_v4_checksum_ok);
+
+/**
+ * toytcp_v4_checksum_partial() - leave a segment's TCP checksum to the
+ * device or to Linux's GSO layer (CHECKSUM_PARTIAL): the checksum field
+ * holds the pseudo-header's sum, and the one who finishes sums the TCP
+ * header and data from csum_start into the field at csum_offset.
+ * @skb: the segment, transport header set, skb->data at the TCP header.
+ * @saddr: source address.
+ * @daddr: destination address.
+ */
+void toytcp_v4_checksum_partial(struct sk_buff *skb, __be32 saddr, __be32 daddr)
+{
+	struct tcphdr *th = tcp_hdr(skb);
+
+	th->check = ~csum_tcpudp_magic(saddr, daddr, skb->len, IPPROTO_TCP, 0);
+	skb->ip_summed = CHECKSUM_PARTIAL;
+	skb->csum_start = skb_transport_header(skb) - skb->head;
+	skb->csum_offset = offsetof(struct tcphdr, check);
+}
+EXPORT_SYMBOL_IF_KUNIT(toytcp_v4_checksum_partial);

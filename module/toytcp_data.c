@@ -3,11 +3,14 @@
  * toytcp_data.c: the application's side of the byte stream: write
  * (sendmsg), read (recvmsg) and poll. The seed's "송수신 단계".
  *
- * sendmsg copies the bytes into the send buffer (sk_write_queue, bounded
- * by SO_SNDBUF) and lets toytcp_push() cut segments; the bytes stay until
- * the peer acknowledges them. recvmsg copies from the receive buffer
- * (sk_receive_queue, bounded by SO_RCVBUF), where the input path left
- * the in-order data.
+ * sendmsg copies the bytes, once, into the send buffer (sk_write_queue,
+ * bounded by SO_SNDBUF) and lets toytcp_push() cut segments; the bytes
+ * stay until the peer acknowledges them. The send buffer is a list of
+ * chunks, skbs whose data are page fragments (the socket's page_frag): a
+ * segment then refers to the pages it carries instead of copying them
+ * again, and so does its retransmission. recvmsg copies from the receive
+ * buffer (sk_receive_queue, bounded by SO_RCVBUF), where the input path
+ * left the in-order data.
  */
 #include <linux/poll.h>
 #include <linux/sched/signal.h>
@@ -18,9 +21,8 @@
 
 #include "toytcp.h"
 
-/* Bytes per send-buffer chunk; segments are cut across chunks. */
-#define TOYTCP_CHUNK	(16 * 1024)
-#define TOYTCP_CHUNK_MIN	2048	/* so small writes share a chunk */
+/* Bytes of data one send-queue chunk holds at most (it also ends at MAX_SKB_FRAGS). */
+#define TOYTCP_CHUNK	(64 * 1024)
 
 static bool toytcp_wspace_ok(const struct sock *sk)
 {
@@ -57,7 +59,7 @@ void toytcp_write_space(struct sock *sk)
  *
  * Return: false, @skb not queued, if the pool is over its limit.
  */
-bool toytcp_wmem_queue(struct sock *sk, struct sk_buff *skb)
+static bool toytcp_wmem_queue(struct sock *sk, struct sk_buff *skb)
 {
 	if (!sk_wmem_schedule(sk, skb->truesize))
 		return false;
@@ -66,7 +68,6 @@ bool toytcp_wmem_queue(struct sock *sk, struct sk_buff *skb)
 	__skb_queue_tail(&sk->sk_write_queue, skb);
 	return true;
 }
-EXPORT_SYMBOL_IF_KUNIT(toytcp_wmem_queue);
 
 /* Free a chunk off the send queue, uncharging it. */
 static void toytcp_wmem_free(struct sock *sk, struct sk_buff *skb)
@@ -179,20 +180,12 @@ static int toytcp_wait_memory(struct sock *sk, long *timeo, bool pool_full)
 	return 0;
 }
 
-/*
- * The chunk to copy into: the last one if it has room, else a new one;
- * NULL if the memory pool refused one, an ERR_PTR if out of memory.
- */
-static struct sk_buff *toytcp_tail_chunk(struct sock *sk, size_t left)
+/* A new, empty chunk at the end of the send queue; NULL if the pool refused it. */
+static struct sk_buff *toytcp_new_chunk(struct sock *sk)
 {
 	struct toytcp_sock *tp = toytcp_sk(sk);
-	struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
+	struct sk_buff *skb = alloc_skb(0, sk->sk_allocation);
 
-	if (skb && skb_tailroom(skb))
-		return skb;
-	/* as large as the write, within [TOYTCP_CHUNK_MIN, TOYTCP_CHUNK] */
-	skb = alloc_skb(clamp_t(size_t, left, TOYTCP_CHUNK_MIN, TOYTCP_CHUNK),
-			sk->sk_allocation);
 	if (!skb)
 		return ERR_PTR(-ENOBUFS);
 	TOYTCP_SKB_CB(skb)->seq = tp->write_seq;
@@ -203,6 +196,67 @@ static struct sk_buff *toytcp_tail_chunk(struct sock *sk, size_t left)
 	}
 	return skb;
 }
+
+/**
+ * toytcp_queue_data() - copy the application's bytes to the end of the
+ * send queue: into the socket's page fragment, which the last chunk then
+ * refers to (growing its last fragment when the bytes follow on in the
+ * same page). The one copy of the data on the send side.
+ * @sk: the socket, locked.
+ * @from: the bytes.
+ * @len: how many are left to write.
+ *
+ * Copies at most what fits in one page fragment and in the last chunk;
+ * moves write_seq. Does not send.
+ *
+ * Return: the bytes copied; 0 if the send buffer is full or the memory
+ * pool refused (the caller waits); -EFAULT or -ENOBUFS.
+ */
+ssize_t toytcp_queue_data(struct sock *sk, struct iov_iter *from, size_t len)
+{
+	struct toytcp_sock *tp = toytcp_sk(sk);
+	struct page_frag *pfrag = sk_page_frag(sk);
+	struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
+	bool merge = false;
+	size_t n;
+	int i;
+
+	if (!toytcp_wspace_ok(sk) || !sk_page_frag_refill(sk, pfrag))
+		return 0;
+	if (skb) {
+		i = skb_shinfo(skb)->nr_frags;
+		merge = skb_can_coalesce(skb, i, pfrag->page, pfrag->offset);
+		if (skb->len >= TOYTCP_CHUNK || (!merge && i >= MAX_SKB_FRAGS))
+			skb = NULL;	/* full: a new one */
+	}
+	if (!skb) {
+		skb = toytcp_new_chunk(sk);
+		if (IS_ERR_OR_NULL(skb))
+			return PTR_ERR_OR_ZERO(skb);
+		merge = false;
+	}
+	i = skb_shinfo(skb)->nr_frags;
+	n = min3(len, (size_t)(pfrag->size - pfrag->offset),
+		 (size_t)(TOYTCP_CHUNK - skb->len));
+	if (!sk_wmem_schedule(sk, n))
+		return 0;
+	if (!copy_from_iter_full(page_address(pfrag->page) + pfrag->offset, n, from))
+		return -EFAULT;
+	if (merge) {
+		skb_frag_size_add(&skb_shinfo(skb)->frags[i - 1], n);
+	} else {
+		skb_fill_page_desc(skb, i, pfrag->page, pfrag->offset, n);
+		get_page(pfrag->page);
+	}
+	pfrag->offset += n;
+	skb_len_add(skb, n);	/* len, data_len and truesize */
+	sk_wmem_queued_add(sk, n);
+	sk_mem_charge(sk, n);
+	TOYTCP_SKB_CB(skb)->end_seq += n;
+	tp->write_seq += n;
+	return n;
+}
+EXPORT_SYMBOL_IF_KUNIT(toytcp_queue_data);
 
 int toytcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 {
@@ -224,35 +278,27 @@ int toytcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 	}
 
 	while (copied < size) {
-		struct sk_buff *skb;
-		size_t n;
+		ssize_t n;
 
 		if (sk->sk_err || sk->sk_shutdown & SEND_SHUTDOWN) {
 			err = -EPIPE;
 			goto error;
 		}
-		skb = toytcp_wspace_ok(sk) ? toytcp_tail_chunk(sk, size - copied) : NULL;
-		if (IS_ERR(skb)) {
-			err = PTR_ERR(skb);
+		n = toytcp_queue_data(sk, &msg->msg_iter, size - copied);
+		if (n < 0) {
+			err = n;
 			goto error;
 		}
-		if (!skb) {
+		if (!n) {
 			toytcp_push(sk);
 			err = toytcp_wait_memory(sk, &timeo, toytcp_wspace_ok(sk));
 			if (err)
 				goto error;
 			continue;
 		}
-		n = min_t(size_t, size - copied, skb_tailroom(skb));
-		if (!copy_from_iter_full(skb_put(skb, n), n, &msg->msg_iter)) {
-			skb_trim(skb, skb->len - n);
-			err = -EFAULT;
-			goto error;
-		}
-		TOYTCP_SKB_CB(skb)->end_seq += n;
-		tp->write_seq += n;
 		copied += n;
-		if (!skb_tailroom(skb))
+		/* a chunk's worth at a time goes out while the rest is copied */
+		if (tp->write_seq - tp->snd_nxt >= TOYTCP_CHUNK)
 			toytcp_push(sk);
 	}
 	toytcp_push(sk);

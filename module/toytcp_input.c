@@ -125,7 +125,8 @@ static void toytcp_trace_recv(const struct sock *sk, const struct sk_buff *skb)
 
 		if (toytcp_skb_options(skb, &opts))
 			opts.mss = 0;
-		trace_toytcp_recv_segment(sk, tcp_hdr(skb), skb->len, opts.mss);
+		trace_toytcp_recv_segment(sk, tcp_hdr(skb), skb->len, opts.mss,
+					  toytcp_skb_segs(skb));
 	}
 }
 

@@ -110,6 +110,13 @@ void toytcp_inc_stat(const struct net *net, enum toytcp_mib field)
 	this_cpu_inc(tn->mib->v[field]);
 }
 
+void toytcp_add_stat(const struct net *net, enum toytcp_mib field, unsigned int n)
+{
+	struct toytcp_net *tn = net_generic(net, toytcp_net_id);
+
+	this_cpu_add(tn->mib->v[field], n);
+}
+
 long toytcp_read_stat(const struct net *net, enum toytcp_mib field)
 {
 	struct toytcp_net *tn = net_generic(net, toytcp_net_id);
@@ -428,13 +435,12 @@ static int toytcp_ip_out(struct net *net, struct sock *sk, struct sk_buff *skb,
 	/* the control block is IPv4's from here on (flags, options) */
 	memset(IPCB(skb), 0, sizeof(*IPCB(skb)));
 	skb->protocol = htons(ETH_P_IP);
-	skb->ip_summed = CHECKSUM_NONE;
 	if (sk) {
 		skb->priority = READ_ONCE(sk->sk_priority);
 		skb->mark = READ_ONCE(sk->sk_mark);
 		skb_set_owner_w(skb, sk);
 	}
-	toytcp_inc_stat(net, TOYTCP_MIB_OUTSEGS);
+	toytcp_add_stat(net, TOYTCP_MIB_OUTSEGS, toytcp_skb_segs(skb));
 	return toytcp_nf_hook(NF_INET_LOCAL_OUT, net, sk, skb, rt->dst.dev,
 			      toytcp_local_out_done);
 }
@@ -452,7 +458,7 @@ int toytcp_ip_xmit(struct sock *sk, struct sk_buff *skb)
 	struct toytcp_sock *tp = toytcp_sk(sk);
 	const struct inet_sock *inet = inet_sk(sk);
 	struct toytcp_iph h = {
-		.id = tp->ip_id++,
+		.id = tp->ip_id,
 		.tos = READ_ONCE(inet->tos),
 		.ttl = READ_ONCE(inet->uc_ttl),
 	};
@@ -464,6 +470,8 @@ int toytcp_ip_xmit(struct sock *sk, struct sk_buff *skb)
 		return PTR_ERR(rt);
 	}
 	dst_hold(&rt->dst);
+	/* GSO: the GSO layer numbers the wire segments on from this one */
+	tp->ip_id += toytcp_skb_segs(skb);
 	/*
 	 * A TIME_WAIT stand-in is no full socket to netfilter (sk_fullsock()
 	 * is false for that state and it would read it as an

@@ -8,6 +8,17 @@
  * 나누어" and "윈도우 제어"), with a fresh TCP header in front (sequence
  * number of its first byte, ACK number = the next byte we expect).
  * Retransmission cuts the same bytes again.
+ *
+ * Segmentation offload (the module parameter "offload", on by default,
+ * and a route whose device does GSO): the skb handed down may carry
+ * several full segments at once (up to 64 KB: gso_size = MSS,
+ * SKB_GSO_TCPV4), one TCP header in front, its checksum left to the
+ * device or to Linux's GSO layer (CHECKSUM_PARTIAL). They cut it into
+ * wire segments exactly as toytcp would have: the same header on each,
+ * sequence numbers counted on, PSH and FIN only on the last. The skb's
+ * data are references to the send queue's pages, not a copy. With
+ * offload off, every skb is one wire segment whose checksum toytcp
+ * computes: what the teaching views show, one row per segment.
  */
 #include <linux/tcp.h>
 #include <linux/ip.h>
@@ -329,13 +340,16 @@ static int toytcp_transmit(struct sock *sk, struct sk_buff *skb)
 	const u8 *opt = (const u8 *)(th + 1);
 
 	th->check = 0;
-	th->check = toytcp_v4_checksum(skb, 0, sk->sk_rcv_saddr, sk->sk_daddr);
-	tp->segs_out++;
+	if (tp->gso_segs)
+		toytcp_v4_checksum_partial(skb, sk->sk_rcv_saddr, sk->sk_daddr);
+	else
+		th->check = toytcp_v4_checksum(skb, 0, sk->sk_rcv_saddr, sk->sk_daddr);
+	tp->segs_out += toytcp_skb_segs(skb);
 	if (th->ack)
 		toytcp_ack_sent(sk);	/* this ACK is the one a delayed ACK waited for */
 	trace_toytcp_send_segment(sk, th, skb->len - th->doff * 4,
 				  th->doff > 5 && opt[0] == TOYTCP_OPT_MSS ?
-				  get_unaligned_be16(opt + 2) : 0);
+				  get_unaligned_be16(opt + 2) : 0, toytcp_skb_segs(skb));
 	return tp->xmit(sk, skb);
 }
 
@@ -472,28 +486,115 @@ void toytcp_send_reset_to(struct sock *sk, const struct sk_buff *in)
 	toytcp_send_ctl(sk, cb->ack_seq, TOYTCP_RST);
 }
 
-/* Copy queued bytes [seq, seq + len) of the stream into @to. */
-static void toytcp_copy_from_queue(struct sock *sk, u32 seq, u8 *to,
-				   unsigned int len)
+/*
+ * Walk the send queue's fragments holding stream bytes [seq, seq + len):
+ * @fn(page, offset, size, arg) for each piece, in order; a piece that
+ * continues the previous one in the same page is passed on its own too.
+ * Stops early when @fn returns false. Return: the bytes walked.
+ */
+static u32 toytcp_walk_queue(struct sock *sk, u32 seq, u32 len,
+			     bool (*fn)(struct page *page, u32 off, u32 size, void *arg),
+			     void *arg)
 {
+	u32 done = 0;
 	struct sk_buff *skb;
 
 	skb_queue_walk(&sk->sk_write_queue, skb) {
 		const struct toytcp_skb_cb *cb = TOYTCP_SKB_CB(skb);
-		unsigned int off, n;
+		u32 pos = cb->seq;	/* of the fragment at hand */
+		int i;
 
-		if (!len)
-			break;
 		if (toytcp_seq_before_eq(cb->end_seq, seq))
 			continue;
-		off = seq - cb->seq;
-		n = min(len, skb->len - off);
-		skb_copy_bits(skb, off, to, n);
-		to += n;
-		seq += n;
-		len -= n;
+		for (i = 0; i < skb_shinfo(skb)->nr_frags && done < len; i++) {
+			const skb_frag_t *frag = &skb_shinfo(skb)->frags[i];
+			u32 size = skb_frag_size(frag), off;
+
+			if (toytcp_seq_before_eq(pos + size, seq + done)) {
+				pos += size;
+				continue;
+			}
+			off = seq + done - pos;
+			size = min(size - off, len - done);
+			if (!fn(skb_frag_page(frag), skb_frag_off(frag) + off, size, arg))
+				return done;
+			done += size;
+			pos += skb_frag_size(frag);
+		}
+		if (done == len)
+			break;
 	}
-	WARN_ON_ONCE(len);
+	return done;
+}
+
+/* One skb's fragments being filled, or counted (@skb NULL). */
+struct toytcp_frag_fill {
+	struct sk_buff *skb;
+	struct page *page;	/* the last fragment's */
+	u32 end;		/* its end in the page */
+	int nr;			/* fragments so far */
+};
+
+static bool toytcp_fill_frag(struct page *page, u32 off, u32 size, void *arg)
+{
+	struct toytcp_frag_fill *f = arg;
+
+	if (f->nr && page == f->page && off == f->end) {
+		if (f->skb)
+			skb_frag_size_add(&skb_shinfo(f->skb)->frags[f->nr - 1], size);
+	} else {
+		if (f->nr == MAX_SKB_FRAGS)
+			return false;
+		if (f->skb) {
+			get_page(page);
+			skb_fill_page_desc(f->skb, f->nr, page, off, size);
+		}
+		f->nr++;
+	}
+	f->page = page;
+	f->end = off + size;
+	if (f->skb)
+		skb_len_add(f->skb, size);
+	return true;
+}
+
+/*
+ * How many of the queued bytes [seq, seq + len) one skb's fragments can
+ * refer to: all of them, unless many small writes left them scattered.
+ */
+static u32 toytcp_frags_fit(struct sock *sk, u32 seq, u32 len)
+{
+	struct toytcp_frag_fill f = {};
+
+	return toytcp_walk_queue(sk, seq, len, toytcp_fill_frag, &f);
+}
+
+static bool toytcp_copy_piece(struct page *page, u32 off, u32 size, void *arg)
+{
+	u8 **to = arg;
+
+	memcpy(*to, page_address(page) + off, size);
+	*to += size;
+	return true;
+}
+
+/*
+ * Put queued bytes [seq, seq + len) of the stream into @skb: as references
+ * to the queue's pages if @refer (toytcp_frags_fit() said they fit), else
+ * copied into its tailroom (many small writes left them too scattered).
+ */
+static void toytcp_add_queued(struct sock *sk, struct sk_buff *skb, u32 seq,
+			      u32 len, bool refer)
+{
+	struct toytcp_frag_fill f = { .skb = skb };
+	u8 *to;
+
+	if (refer) {
+		WARN_ON_ONCE(toytcp_walk_queue(sk, seq, len, toytcp_fill_frag, &f) != len);
+		return;
+	}
+	to = skb_put(skb, len);
+	WARN_ON_ONCE(toytcp_walk_queue(sk, seq, len, toytcp_copy_piece, &to) != len);
 }
 
 /*
@@ -507,11 +608,13 @@ static int toytcp_send_data(struct sock *sk, u32 seq, unsigned int len, bool fin
 	u8 flags = TOYTCP_ACK;
 	struct sk_buff *skb;
 	u32 end = seq + len;
+	bool refer;
 
-	skb = toytcp_alloc_segment(sk, len);
+	refer = toytcp_frags_fit(sk, seq, len) == len;
+	skb = toytcp_alloc_segment(sk, refer ? 0 : len);
 	if (!skb)
 		return -ENOBUFS;
-	toytcp_copy_from_queue(sk, seq, skb_put(skb, len), len);
+	toytcp_add_queued(sk, skb, seq, len, refer);
 	if (len && end == tp->write_seq)
 		flags |= TOYTCP_PSH;	/* the last byte written so far */
 	if (fin)
@@ -519,11 +622,17 @@ static int toytcp_send_data(struct sock *sk, u32 seq, unsigned int len, bool fin
 	toytcp_build_header(skb, sk, seq, tp->rcv_nxt, flags,
 			    toytcp_window_field(tp, toytcp_select_window(sk)),
 			    toytcp_seg_options(sk, &opts));
+	if (len > tp->mss) {
+		/* several wire segments: the GSO layer or the device cuts them */
+		skb_shinfo(skb)->gso_size = tp->mss;
+		skb_shinfo(skb)->gso_type = SKB_GSO_TCPV4;
+		skb_shinfo(skb)->gso_segs = DIV_ROUND_UP(len, tp->mss);
+	}
 	if (fin)
 		end++;
 	if (toytcp_seq_before(seq, tp->snd_max)) {
-		tp->total_retrans++;
-		toytcp_inc_stat(sock_net(sk), TOYTCP_MIB_RETRANSSEGS);
+		tp->total_retrans += toytcp_skb_segs(skb);
+		toytcp_add_stat(sock_net(sk), TOYTCP_MIB_RETRANSSEGS, toytcp_skb_segs(skb));
 	} else if (!tp->rtt_start) {
 		/* time this segment (Karn: never a retransmitted one) */
 		tp->rtt_seq = end;
@@ -568,6 +677,52 @@ bool toytcp_nagle_ok(u32 len, u32 mss, u32 unsent, bool idle, bool nodelay,
 }
 EXPORT_SYMBOL_IF_KUNIT(toytcp_nagle_ok);
 
+/**
+ * toytcp_sync_offload() - may @sk's skbs carry several segments, and
+ * their checksum be left to the device? From the route, as Linux's
+ * sk_setup_caps() decides: the module parameter offload on, a device
+ * with GSO on (ethtool -K DEV gso off turns it off for toytcp as for
+ * Linux TCP), no IPsec transform in the way; up to 64 KB and the
+ * device's gso_max_size and gso_max_segs.
+ * @sk: the socket, locked, with a route.
+ * @dst: the route.
+ */
+static void toytcp_sync_offload(struct sock *sk, const struct dst_entry *dst)
+{
+	struct toytcp_sock *tp = toytcp_sk(sk);
+	const struct net_device *dev = dst->dev;
+	u32 bytes, segs;
+
+	if (!READ_ONCE(toytcp_offload) || dst->header_len || dst->xfrm) {
+		tp->gso_segs = 0;
+		return;
+	}
+	segs = 1;
+	if (READ_ONCE(dev->features) & NETIF_F_GSO) {
+		bytes = min_t(u32, READ_ONCE(dev->gso_max_size), GSO_LEGACY_MAX_SIZE);
+		bytes -= TOYTCP_HEADROOM + 1;	/* an IPv4 datagram says its length in 16 bits */
+		segs = clamp_t(u32, bytes / tp->mss, 1, READ_ONCE(dev->gso_max_segs));
+	}
+	tp->gso_segs = segs;
+}
+
+/*
+ * How many bytes one skb carries from snd_nxt when a full segment may go:
+ * as many full segments as the offload allows, the room in the windows
+ * has and one skb's fragments can refer to. A short tail is left for the
+ * next turn, where Nagle decides about it as about any short segment.
+ */
+static u32 toytcp_gso_len(struct sock *sk, u32 room)
+{
+	struct toytcp_sock *tp = toytcp_sk(sk);
+	u32 len = min_t(u32, room / tp->mss, tp->gso_segs) * tp->mss;
+
+	if (len <= tp->mss)
+		return tp->mss;
+	len = round_down(toytcp_frags_fit(sk, tp->snd_nxt, len), tp->mss);
+	return max_t(u32, len, tp->mss);
+}
+
 /*
  * The route's MTU may have shrunk since the MSS was chosen (a path-MTU
  * update the socket has not acted on yet, an administrator's change): cut
@@ -590,6 +745,7 @@ static void toytcp_sync_mss(struct sock *sk)
 	mss = toytcp_pmtu_mss(sk, mtu);
 	if (mss < tp->mss)
 		tp->mss = mss;
+	toytcp_sync_offload(sk, __sk_dst_get(sk));
 }
 
 /**
@@ -624,6 +780,8 @@ void toytcp_push(struct sock *sk)
 				     tp->snd_nxt == tp->snd_una, tp->nodelay,
 				     tp->cork && !tp->fin_queued, tp->max_sndwnd))
 			break;
+		if (len == tp->mss && tp->gso_segs > 1)
+			len = toytcp_gso_len(sk, min(unsent, limit - tp->snd_nxt));
 		fin = tp->fin_queued && tp->snd_nxt + len == tp->write_seq;
 		if (toytcp_send_data(sk, tp->snd_nxt, len, fin))
 			break;

@@ -3,7 +3,9 @@
  * toytcp tracepoints: events/toytcp/ in tracefs. tools/toytrace reads
  * them; so can `cat trace_pipe`, perf and trace-cmd.
  *
- *   toytcp_send_segment, toytcp_recv_segment  one segment, either way
+ *   toytcp_send_segment, toytcp_recv_segment  one segment, either way; a
+ *                                             GSO skb once, with segs=N
+ *                                             wire segments
  *   toytcp_state_change                       old state -> new state
  *   toytcp_retransmit                         a timeout sent data again
  *   toytcp_rto_update                         a new RTT sample and RTO
@@ -66,8 +68,8 @@ TRACE_DEFINE_ENUM(TCP_CLOSING);
 
 DECLARE_EVENT_CLASS(toytcp_segment,
 	TP_PROTO(const struct sock *sk, const struct tcphdr *th, u32 len,
-		 u16 mss),
-	TP_ARGS(sk, th, len, mss),
+		 u16 mss, u16 segs),
+	TP_ARGS(sk, th, len, mss, segs),
 	TP_STRUCT__entry(
 		__field(__u32, saddr)
 		__field(__u32, daddr)
@@ -79,6 +81,7 @@ DECLARE_EVENT_CLASS(toytcp_segment,
 		__field(__u16, window)
 		__field(__u32, len)
 		__field(__u16, mss)
+		__field(__u16, segs)
 		__field(__u8, state)
 	),
 	TP_fast_assign(
@@ -89,21 +92,24 @@ DECLARE_EVENT_CLASS(toytcp_segment,
 		__entry->window = ntohs(th->window);
 		__entry->len = len;
 		__entry->mss = mss;
+		__entry->segs = segs;
 		__entry->state = sk->sk_state;
 	),
-	TP_printk("%pI4:%u %pI4:%u flags=%s seq=%u ack=%u win=%u len=%u mss=%u state=%s",
+	TP_printk("%pI4:%u %pI4:%u flags=%s seq=%u ack=%u win=%u len=%u mss=%u segs=%u state=%s",
 		  &__entry->saddr, __entry->sport, &__entry->daddr, __entry->dport, toytcp_show_flags(__entry->flags),
 		  __entry->seq, __entry->ack, __entry->window, __entry->len,
-		  __entry->mss, toytcp_show_state(__entry->state))
+		  __entry->mss, __entry->segs, toytcp_show_state(__entry->state))
 );
 
 DEFINE_EVENT(toytcp_segment, toytcp_send_segment,
-	TP_PROTO(const struct sock *sk, const struct tcphdr *th, u32 len, u16 mss),
-	TP_ARGS(sk, th, len, mss));
+	TP_PROTO(const struct sock *sk, const struct tcphdr *th, u32 len, u16 mss,
+		 u16 segs),
+	TP_ARGS(sk, th, len, mss, segs));
 
 DEFINE_EVENT(toytcp_segment, toytcp_recv_segment,
-	TP_PROTO(const struct sock *sk, const struct tcphdr *th, u32 len, u16 mss),
-	TP_ARGS(sk, th, len, mss));
+	TP_PROTO(const struct sock *sk, const struct tcphdr *th, u32 len, u16 mss,
+		 u16 segs),
+	TP_ARGS(sk, th, len, mss, segs));
 
 TRACE_EVENT(toytcp_state_change,
 	TP_PROTO(const struct sock *sk, int oldstate, int newstate),
