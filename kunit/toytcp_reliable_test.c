@@ -214,12 +214,18 @@ static void cwnd_slow_start_then_avoidance(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, tp->snd_cwnd, 10 * TH_MSS);	/* RFC 6928 */
 	toytcp_cc_ack(t->sk, 1000);
 	KUNIT_EXPECT_EQ(test, tp->snd_cwnd, 11 * TH_MSS);
-	toytcp_cc_ack(t->sk, 5000);		/* at most one MSS per ACK */
-	KUNIT_EXPECT_EQ(test, tp->snd_cwnd, 12 * TH_MSS);
+	toytcp_cc_ack(t->sk, 5000);		/* byte counting: all five */
+	KUNIT_EXPECT_EQ(test, tp->snd_cwnd, 16 * TH_MSS);
+	tp->snd_ssthresh = 18 * TH_MSS;
+	toytcp_cc_ack(t->sk, 5000);		/* but not beyond ssthresh */
+	KUNIT_EXPECT_EQ(test, tp->snd_cwnd, 18 * TH_MSS);
 
-	tp->snd_ssthresh = 12 * TH_MSS;		/* now avoidance */
+	/* now avoidance: one MSS per cwnd's worth of bytes acknowledged */
 	toytcp_cc_ack(t->sk, 1000);
-	KUNIT_EXPECT_EQ(test, tp->snd_cwnd, 12 * TH_MSS + TH_MSS * TH_MSS / (12 * TH_MSS));
+	KUNIT_EXPECT_EQ(test, tp->snd_cwnd, 18 * TH_MSS + TH_MSS * TH_MSS / (18 * TH_MSS));
+	tp->snd_cwnd = 20 * TH_MSS;
+	toytcp_cc_ack(t->sk, 10 * TH_MSS);	/* a stretch ACK of half a window */
+	KUNIT_EXPECT_EQ(test, tp->snd_cwnd, 20 * TH_MSS + TH_MSS / 2);
 }
 
 /* Three duplicate ACKs, a partial ACK, then the ACK of all (NewReno). */

@@ -155,6 +155,7 @@ struct sock *toytcp_sk_alloc(struct net *net, gfp_t gfp, int kern)
 		return NULL;
 	tp = toytcp_sk(sk);
 	sock_init_data(NULL, sk);
+	toytcp_init_buffers(sk);
 	sk->sk_type = SOCK_STREAM;
 	sk->sk_protocol = IPPROTO_TCP;
 	sk->sk_destruct = toytcp_sk_destruct;

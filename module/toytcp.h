@@ -221,6 +221,11 @@ enum {
  * @delack_timer: sends the ACK that is being held back.
  * @rcv_unacked: bytes received since our last ACK.
  *
+ * Receive-buffer autotuning (toytcp_rcv_space_adjust()):
+ * @rcvq_space: the most bytes the application read in one round trip.
+ * @rcvq_seq: @copied_seq when the round trip being measured began.
+ * @rcvq_time_us: when it began (toytcp_clock_us()).
+ *
  * Keepalive (RFC 9293 §3.8.4):
  * @keepalive_timer: probes an idle connection.
  * @keepidle: TCP_KEEPIDLE, seconds.
@@ -332,6 +337,9 @@ struct toytcp_sock {
 
 	struct timer_list delack_timer;
 	u32 rcv_unacked;
+	u32 rcvq_space;
+	u32 rcvq_seq;
+	u64 rcvq_time_us;
 
 	struct timer_list keepalive_timer;
 	u16 keepidle;
@@ -681,6 +689,9 @@ __poll_t toytcp_poll(struct file *file, struct socket *sock,
 void toytcp_write_space(struct sock *sk);
 void toytcp_free_acked(struct sock *sk);
 ssize_t toytcp_queue_data(struct sock *sk, struct iov_iter *from, size_t len);
+void toytcp_init_buffers(struct sock *sk);
+void toytcp_sndbuf_expand(struct sock *sk);
+void toytcp_rcv_space_adjust(struct sock *sk, u64 now);
 void toytcp_purge_write_queue(struct sock *sk);
 
 /* toytcp_sockopt.c */

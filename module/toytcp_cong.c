@@ -4,8 +4,12 @@
  * recovery (RFC 6582). All windows in bytes.
  *
  *   slow start            cwnd < ssthresh: cwnd grows by the bytes each ACK
- *                         covers (at most one MSS per ACK)
- *   congestion avoidance  cwnd >= ssthresh: about one MSS per round trip
+ *                         covers, up to ssthresh (byte counting, RFC 3465,
+ *                         without its limit of two MSS per ACK, as Linux:
+ *                         a receiver acknowledges a 64 KB GSO skb, or
+ *                         what GRO merged, with one ACK)
+ *   congestion avoidance  cwnd >= ssthresh: one MSS per cwnd's worth of
+ *                         bytes acknowledged, about one per round trip
  *   fast retransmit       three duplicate ACKs: the oldest segment again,
  *                         ssthresh = half the data in flight
  *   fast recovery         cwnd = ssthresh + 3 MSS, one MSS more per further
@@ -52,10 +56,11 @@ void toytcp_cc_ack(struct sock *sk, u32 acked)
 				tp->snd_cwnd += tp->mss;
 		}
 	} else if (tp->snd_cwnd < tp->snd_ssthresh) {
-		tp->snd_cwnd += min_t(u32, acked, tp->mss);	/* slow start */
+		/* slow start: by the bytes acknowledged, up to ssthresh */
+		tp->snd_cwnd = min(tp->snd_cwnd + acked, tp->snd_ssthresh);
 	} else {
-		/* congestion avoidance: MSS * MSS / cwnd per ACK */
-		tp->snd_cwnd += max_t(u32, (u64)tp->mss * tp->mss / tp->snd_cwnd, 1);
+		/* congestion avoidance: one MSS per window acknowledged */
+		tp->snd_cwnd += max_t(u32, div_u64((u64)tp->mss * acked, tp->snd_cwnd), 1);
 	}
 	tp->dupacks = 0;
 }

@@ -86,6 +86,86 @@ void toytcp_purge_write_queue(struct sock *sk)
 		toytcp_wmem_free(sk, skb);
 }
 
+/**
+ * toytcp_init_buffers() - a new socket's buffer sizes, as Linux TCP's: the
+ * defaults of its namespace's net.ipv4.tcp_wmem and tcp_rmem (their middle
+ * values, 16 KB and 128 KB unless changed), from which autotuning grows
+ * them up to the maximum values unless the application sets SO_SNDBUF or
+ * SO_RCVBUF (doubled and bounded by net.core.wmem_max / rmem_max, as for
+ * any socket; the generic setsockopt() code also turns autotuning off).
+ * @sk: the new socket.
+ */
+void toytcp_init_buffers(struct sock *sk)
+{
+	const struct net *net = sock_net(sk);
+
+	WRITE_ONCE(sk->sk_sndbuf, READ_ONCE(net->ipv4.sysctl_tcp_wmem[1]));
+	WRITE_ONCE(sk->sk_rcvbuf, READ_ONCE(net->ipv4.sysctl_tcp_rmem[1]));
+}
+
+/**
+ * toytcp_sndbuf_expand() - send-buffer autotuning: room for twice the
+ * congestion window (one window in flight, the next one queued behind it)
+ * and a chunk, at least ten segments' worth, at most tcp_wmem's maximum;
+ * never shrinks, and not once SO_SNDBUF was set (as Linux's
+ * tcp_sndbuf_expand()).
+ * @sk: the socket, locked.
+ */
+void toytcp_sndbuf_expand(struct sock *sk)
+{
+	struct toytcp_sock *tp = toytcp_sk(sk);
+	u64 want;
+
+	if (sk->sk_userlocks & SOCK_SNDBUF_LOCK)
+		return;
+	want = 2ULL * max_t(u32, tp->snd_cwnd, 10 * tp->mss) + TOYTCP_CHUNK;
+	want = min_t(u64, want, READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_wmem[2]));
+	if (want > READ_ONCE(sk->sk_sndbuf))
+		WRITE_ONCE(sk->sk_sndbuf, want);
+}
+EXPORT_SYMBOL_IF_KUNIT(toytcp_sndbuf_expand);
+
+/**
+ * toytcp_rcv_space_adjust() - receive-buffer autotuning, after the
+ * application read (Linux's dynamic right-sizing, tcp_rcv_space_adjust()):
+ * once per round trip, if the application read more in the last one than
+ * in any before, the buffer grows so that the window can offer twice that
+ * (the sender's window may double in the next round trip) and sixteen
+ * segments more: the window is half the free buffer, so four times what
+ * was read and 32 segments; at most tcp_rmem's maximum; never shrinks, and
+ * not once SO_RCVBUF was set. The round trip is the connection's smoothed
+ * RTT (taken at least from the handshake).
+ * @sk: the socket, locked.
+ * @now: toytcp_clock_us(); a parameter for the KUnit suite.
+ */
+void toytcp_rcv_space_adjust(struct sock *sk, u64 now)
+{
+	struct toytcp_sock *tp = toytcp_sk(sk);
+	u32 copied = tp->copied_seq - tp->rcvq_seq;
+	u64 want;
+
+	if (!tp->rcvq_time_us || !tp->srtt_us) {
+		/* the first read: the first round trip begins */
+		tp->rcvq_time_us = now;
+		tp->rcvq_seq = tp->copied_seq;
+		return;
+	}
+	if (now - tp->rcvq_time_us < tp->srtt_us)
+		return;
+	if (copied > tp->rcvq_space) {
+		tp->rcvq_space = copied;
+		want = 4ULL * copied + 32ULL * (tp->advmss ? : TOYTCP_DEFAULT_MSS);
+		want = min_t(u64, want, READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_rmem[2]));
+		if (!(sk->sk_userlocks & SOCK_RCVBUF_LOCK) &&
+		    want > READ_ONCE(sk->sk_rcvbuf)) {
+			WRITE_ONCE(sk->sk_rcvbuf, want);
+		}
+	}
+	tp->rcvq_time_us = now;
+	tp->rcvq_seq = tp->copied_seq;
+}
+EXPORT_SYMBOL_IF_KUNIT(toytcp_rcv_space_adjust);
+
 /* Free the send-buffer chunks the peer has acknowledged entirely. */
 void toytcp_free_acked(struct sock *sk)
 {
@@ -100,8 +180,10 @@ void toytcp_free_acked(struct sock *sk)
 		toytcp_wmem_free(sk, skb);
 		freed = true;
 	}
-	if (freed)
+	if (freed) {
+		toytcp_sndbuf_expand(sk);
 		sk->sk_write_space(sk);
+	}
 }
 
 static int toytcp_send_error(struct sock *sk, int flags, int err)
@@ -420,8 +502,10 @@ int toytcp_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 			      sk->sk_state == TCP_CLOSE, &wait);
 	}
 	remove_wait_queue(sk_sleep(sk), &wait);
-	if (copied && !peek)
+	if (copied && !peek) {
+		toytcp_rcv_space_adjust(sk, toytcp_clock_us());
 		toytcp_maybe_window_update(sk);
+	}
 out:
 	release_sock(sk);
 	return copied ? copied : err;

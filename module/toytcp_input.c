@@ -348,8 +348,8 @@ static bool toytcp_rcv_ack(struct sock *sk, struct sk_buff *skb, u32 tsecr)
 		tp->snd_una = ack;
 		if (toytcp_seq_before(tp->snd_nxt, ack))
 			tp->snd_nxt = ack;
-		toytcp_free_acked(sk);
 		toytcp_cc_ack(sk, acked);
+		toytcp_free_acked(sk);	/* after cwnd moved: the send buffer follows it */
 		toytcp_ack_advanced(sk, tsecr);
 	} else if (ack == tp->snd_una && tp->snd_una != tp->snd_max &&
 		   !skb->len && !(cb->flags & (TOYTCP_SYN | TOYTCP_FIN)) &&

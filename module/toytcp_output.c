@@ -401,6 +401,7 @@ void toytcp_init_cwnd(struct sock *sk)
 	struct toytcp_sock *tp = toytcp_sk(sk);
 
 	tp->snd_cwnd = 10 * tp->mss;
+	toytcp_sndbuf_expand(sk);
 }
 EXPORT_SYMBOL_IF_KUNIT(toytcp_init_cwnd);
 
@@ -719,7 +720,7 @@ static u32 toytcp_gso_len(struct sock *sk, u32 room)
 
 	if (len <= tp->mss)
 		return tp->mss;
-	len = round_down(toytcp_frags_fit(sk, tp->snd_nxt, len), tp->mss);
+	len = rounddown(toytcp_frags_fit(sk, tp->snd_nxt, len), tp->mss);
 	return max_t(u32, len, tp->mss);
 }
 
