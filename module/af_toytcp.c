@@ -59,9 +59,9 @@ MODULE_PARM_DESC(max_orphans, "most connections closed by their application and 
 /* Connections closed by their application, not yet CLOSED or TIME_WAIT. */
 static atomic_t toytcp_orphans = ATOMIC_INIT(0);
 
-bool toytcp_offload = true;
-module_param_named(offload, toytcp_offload, bool, 0644);
-MODULE_PARM_DESC(offload, "segmentation and checksum offload: skbs of up to 64 KB (GSO) with CHECKSUM_PARTIAL; 0: one wire segment per skb, checksummed by toytcp (for the teaching views)");
+unsigned int toytcp_offload = 1;
+module_param_named(offload, toytcp_offload, uint, 0644);
+MODULE_PARM_DESC(offload, "1: segmentation and checksum offload, skbs of up to 64 KB (GSO) with CHECKSUM_PARTIAL; 0: one wire segment per skb, checksummed by toytcp (for the teaching views)");
 
 unsigned int toytcp_msl = 30;
 module_param_named(msl, toytcp_msl, uint, 0644);

@@ -559,7 +559,7 @@ extern const char *const toytcp_mib_names[TOYTCP_MIB_MAX];
 /* af_toytcp.c */
 extern struct proto toytcp_prot;
 extern unsigned int toytcp_max_orphans;
-extern bool toytcp_offload;
+extern unsigned int toytcp_offload;
 struct sock *toytcp_sk_alloc(struct net *net, gfp_t gfp, int kern);
 void toytcp_set_state(struct sock *sk, int state);
 const char *toytcp_state_name(int state);

@@ -107,11 +107,16 @@ static u32 toytcp_free_window(const struct sock *sk)
 	return space;
 }
 
-/* The smallest step by which the window opens: min(RCV.BUFF / 2, MSS). */
+/*
+ * The smallest step by which the window opens: min(RCV.BUFF / 2, MSS),
+ * RCV.BUFF being the most window the buffer can offer, half of it. (With
+ * an MSS near that, loopback's 65,483 bytes, a step of one MSS would
+ * never come: the window would stay shut until a persist probe.)
+ */
 static u32 toytcp_wnd_step(const struct sock *sk)
 {
 	return min_t(u32, toytcp_sk(sk)->advmss ? : TOYTCP_DEFAULT_MSS,
-		     READ_ONCE(sk->sk_rcvbuf) / 2);
+		     READ_ONCE(sk->sk_rcvbuf) / 4);
 }
 
 /**

@@ -111,7 +111,7 @@ struct ev {
 	enum ev_kind kind;
 	char la[32], ra[32];	/* "addr:port" */
 	char flags[8], state[16], old[16], new[16];
-	unsigned int seq, ack, win, len, mss, rto_us;
+	unsigned int seq, ack, win, len, mss, segs, rto_us;
 };
 
 #define MAX_EV 20000
@@ -135,9 +135,9 @@ static int parse_trace(const char *path)
 			e->kind = p[7] == 's' ? EV_SEND : EV_RECV;
 			p = strchr(p, ' ') + 1;
 			/* flags may be empty: "flags= seq=" */
-			if (sscanf(p, "%31s %31s flags=%7[SFRPU.] seq=%u ack=%u win=%u len=%u mss=%u state=%15s",
+			if (sscanf(p, "%31s %31s flags=%7[SFRPU.] seq=%u ack=%u win=%u len=%u mss=%u segs=%u state=%15s",
 				   e->la, e->ra, e->flags, &e->seq, &e->ack, &e->win,
-				   &e->len, &e->mss, e->state) != 9)
+				   &e->len, &e->mss, &e->segs, e->state) != 10)
 				continue;
 		} else if ((p = strstr(line, "toytcp_state_change: "))) {
 			e->kind = EV_STATE;
@@ -320,6 +320,9 @@ TEST_F(tr, events_tuple_and_counts)
 			continue;
 		EXPECT_STREQ("198.18.0.1:47001", evs[i].la) TH_LOG("event %d", i);
 		EXPECT_STREQ("198.18.0.2:7000", evs[i].ra) TH_LOG("event %d", i);
+		/* short segments: each skb is one wire segment (segs=1) */
+		if (evs[i].kind == EV_SEND || evs[i].kind == EV_RECV)
+			EXPECT_EQ(1, evs[i].segs) TH_LOG("event %d", i);
 	}
 	/* SYN, ACK, 3 data, FIN, ACK / SYN-ACK, 3 ACKs, ACK of FIN, FIN */
 	EXPECT_EQ(7, count_kind(self->n, EV_SEND));

@@ -5,10 +5,16 @@
  *  interop       toytcp <-> Linux TCP across the veth pair, 1 B and 1 MB
  *                each way at once, toytcp as client and as server, each
  *                side closing first in turn;
- *  interop_big   the same with TOYTCP_BIG_BYTES (default 100 MiB; 16 MiB
- *                on the debug kernel) one way,
+ *  interop_big   the same with TOYTCP_BIG_BYTES (default 100 MiB, 200 MiB
+ *                under make stress; 16 MiB on the debug kernel) one way,
  *                both directions, both roles, both closing orders;
  *  toy_pair      toytcp <-> toytcp across the veth pair and over 127.0.0.1.
+ *  offload       the module parameter offload: on, toytcp's data leave as
+ *                GSO skbs (a capture on the peer's end of the veth pair,
+ *                which hands them over whole, sees packets longer than the
+ *                MSS); off, as wire segments (none longer); and
+ *                TOYTCP_BIG_BYTES byte-exact each way with it off (on is
+ *                interop_big).
  *
  * Every case: the sender hashes what it sent, the receiver what it got and
  * checks every byte against the expected stream; the side that closes
@@ -30,10 +36,16 @@ enum peer_kind { PEER_LINUX, PEER_TOY_VETH, PEER_TOY_LOOP };
 #define BIG UINT64_MAX	/* stands for TOYTCP_BIG_BYTES */
 #define MB (1024 * 1024ULL)
 
-/* 100 MiB on Debian's kernel; 16 MiB on the debug one, where splats are the point */
+/*
+ * 100 MiB on Debian's kernel, 200 MiB under make stress; 16 MiB on the
+ * debug one, where splats are the point (64 MiB under make stress)
+ */
 static uint64_t big_bytes(void)
 {
-	return tt_env_size("TOYTCP_BIG_BYTES", tt_debian_kernel() ? 100 * MB : 16 * MB);
+	const char *stress = getenv("TOYTCP_STRESS");
+	uint64_t mb = stress && !strcmp(stress, "1") ? 2 : 1;
+
+	return tt_env_size("TOYTCP_BIG_BYTES", tt_debian_kernel() ? mb * 100 * MB : mb * mb * 16 * MB);
 }
 
 static int stall_ms(void)
@@ -284,6 +296,90 @@ XV(toy_pair, loop_1M_server_closes, PEER_TOY_LOOP, true, false, MB, MB);
 TEST_F_TIMEOUT(toy_pair, transfer, 180)
 {
 	run_case(_metadata, &variant->c);
+}
+
+/* The offload parameter for one case; back to on (the default) after it. */
+FIXTURE(offload) { int unused; };
+FIXTURE_SETUP(offload)
+{
+	ASSERT_LT(0, tt_family()) TH_LOG("toytcp not loaded");
+	ASSERT_EQ(0, tt_net_up());
+}
+FIXTURE_TEARDOWN(offload)
+{
+	tt_kill_children();
+	tt_net_down();
+	if (!tt_inet_mode())
+		tt_write_int(TT_PARAM_DIR "offload", 1);
+}
+
+/*
+ * toytcp (client, in A) sends 4 MB to Linux with offload @on, captured on
+ * B's veth end: the longest data packet from A, in bytes of data.
+ */
+static void offload_case(struct __test_metadata *_metadata, int on)
+{
+	struct xcase c = { .peer = PEER_LINUX, .toy_client = true,
+			   .toy_closes_first = true, .up = 4 * MB };
+	uint32_t a = tt_ip(TT_ADDR_A), longest = 0, mss = 0;
+	struct tt_pkt *pk;
+	struct tt_cap cap;
+	int npk;
+
+	if (tt_inet_mode())
+		SKIP(return, "toytcp's offload parameter");
+	ASSERT_EQ(0, tt_write_int(TT_PARAM_DIR "offload", on));
+	ASSERT_EQ(0, tt_cap_start(&cap, TT_B, TT_IF_B, "tcp port 5001"));
+	run_case(_metadata, &c);
+	tt_cap_stop(&cap);
+	npk = tt_pcap_read(cap.path, &pk);
+	ASSERT_LT(0, npk) TH_LOG("no capture in %s", cap.path);
+	for (int i = 0; i < npk; i++) {
+		if (pk[i].flags & TT_F_SYN && pk[i].saddr != a && pk[i].mss)
+			mss = pk[i].mss;	/* Linux's SYN-ACK */
+		if (pk[i].saddr == a && pk[i].len > longest)
+			longest = pk[i].len;
+	}
+	free(pk);
+	unlink(cap.path);
+	ASSERT_LT(0, mss) TH_LOG("no SYN-ACK with Linux's MSS in the capture");
+	ASSERT_LT(0, longest) TH_LOG("no data from toytcp in the capture");
+	if (on) {
+		EXPECT_LT(mss, longest)
+			TH_LOG("offload on, and no packet longer than the MSS %u", mss);
+	} else {
+		EXPECT_GE(mss, longest) TH_LOG("offload off, and a packet of %u bytes", longest);
+	}
+}
+
+TEST_F_TIMEOUT(offload, on_data_leave_as_gso_skbs, 180)
+{
+	offload_case(_metadata, 1);
+}
+
+TEST_F_TIMEOUT(offload, off_data_leave_as_wire_segments, 180)
+{
+	offload_case(_metadata, 0);
+}
+
+TEST_F_TIMEOUT(offload, off_big_toy_sends, 3000)
+{
+	struct xcase c = { .peer = PEER_LINUX, .toy_client = true,
+			   .toy_closes_first = true, .up = BIG };
+
+	if (!tt_inet_mode())
+		ASSERT_EQ(0, tt_write_int(TT_PARAM_DIR "offload", 0));
+	run_case(_metadata, &c);
+}
+
+TEST_F_TIMEOUT(offload, off_big_toy_receives, 3000)
+{
+	struct xcase c = { .peer = PEER_LINUX, .toy_client = false,
+			   .toy_closes_first = false, .down = BIG };
+
+	if (!tt_inet_mode())
+		ASSERT_EQ(0, tt_write_int(TT_PARAM_DIR "offload", 0));
+	run_case(_metadata, &c);
 }
 
 TEST_HARNESS_MAIN
