@@ -22,7 +22,14 @@
  *	             server closes and the client closes on EOF (the server
  *	             holds TIME_WAIT): connections/s;
  *	stream-loss  stream under another name: the loss and delay are the
- *	             driver's (netem), the program does the same.
+ *	             driver's (netem), the program does the same;
+ *	idle         no server: this program listens on ADDRESS:PORT itself,
+ *	             opens -n N connections to it (default 1000) and keeps
+ *	             them, both ends, idle; the slab memory they added
+ *	             (/proc/meminfo's Slab, after a second to settle), in KB
+ *	             per connection, both ends counted: less is better. Both
+ *	             ends are of the -f family; they are closed with a reset
+ *	             (SO_LINGER 0), so no TIME_WAIT lingers into the next run.
  *
  * -f picks this side's family; the other side's is its own business, so
  * the same program measures Linux <-> Linux, toytcp -> Linux, Linux ->
@@ -39,6 +46,7 @@
 #include <unistd.h>
 #include <netinet/in.h>
 #include <linux/tcp.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include "toytcp_tool.h"
 
@@ -359,12 +367,73 @@ static double run_crr(int family, struct sockaddr_in *sin, double secs)
 	return n / t;
 }
 
+/* /proc/meminfo's Slab, in KB; dies if unreadable. */
+static long slab_kb(void)
+{
+	FILE *f = fopen("/proc/meminfo", "r");
+	char line[128];
+	long kb = -1;
+
+	if (!f)
+		die("/proc/meminfo");
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Slab: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	if (kb < 0)
+		die("no Slab in /proc/meminfo");
+	return kb;
+}
+
+/* idle: @n connections to ourselves, both ends kept; KB of slab each. */
+static double run_idle(int family, struct sockaddr_in *sin, int n)
+{
+	struct rlimit rl = { 2 * n + 64, 2 * n + 64 };
+	struct linger abort_on_close = { 1, 0 };
+	int one = 1, lfd, i, *fds;
+	long before, after;
+
+	if (setrlimit(RLIMIT_NOFILE, &rl))
+		die("setrlimit RLIMIT_NOFILE");
+	fds = calloc(2 * n, sizeof(*fds));
+	if (!fds)
+		die("calloc");
+	sleep(1);	/* the last run's sockets freed (RCU) */
+	before = slab_kb();
+	lfd = new_socket(family);
+	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(lfd, (struct sockaddr *)sin, sizeof(*sin)))
+		die("bind");
+	if (listen(lfd, n))
+		die("listen");
+	for (i = 0; i < n; i++) {
+		fds[2 * i] = dial(family, sin);
+		fds[2 * i + 1] = accept(lfd, NULL, NULL);
+		if (fds[2 * i + 1] < 0)
+			die("accept");
+	}
+	close(lfd);
+	sleep(1);	/* delayed ACKs and the like are over */
+	after = slab_kb();
+	for (i = 0; i < 2 * n; i++) {
+		setsockopt(fds[i], SOL_SOCKET, SO_LINGER, &abort_on_close,
+			   sizeof(abort_on_close));
+		close(fds[i]);
+	}
+	free(fds);
+	if (verbose)
+		fprintf(stderr, "toybench: Slab %ld kB -> %ld kB with %d connections\n",
+			before, after, n);
+	return (double)(after - before) / n;
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
 		"usage: toybench server [-f inet|toytcp] [-a ADDRESS] -p PORT [-v]\n"
 		"       toybench stream|stream-rx|rr|crr|stream-loss [-f inet|toytcp]\n"
-		"                -a ADDRESS -p PORT [-t SECONDS] [-v]\n");
+		"                -a ADDRESS -p PORT [-t SECONDS] [-v]\n"
+		"       toybench idle [-f inet|toytcp] -a ADDRESS -p PORT [-n N] [-v]\n");
 	exit(2);
 }
 
@@ -373,13 +442,13 @@ int main(int argc, char **argv)
 	struct sockaddr_in sin = { .sin_family = AF_INET };
 	const char *mode, *fam = "inet", *unit;
 	double secs = 3, value;
-	int opt, family, have_addr = 0;
+	int opt, family, have_addr = 0, conns = 1000;
 
 	if (argc < 2)
 		usage();
 	mode = argv[1];
 	optind = 2;
-	while ((opt = getopt(argc, argv, "f:a:p:t:v")) != -1) {
+	while ((opt = getopt(argc, argv, "f:a:p:t:n:v")) != -1) {
 		switch (opt) {
 		case 'f':
 			fam = optarg;
@@ -397,6 +466,9 @@ int main(int argc, char **argv)
 		case 't':
 			secs = atof(optarg);
 			break;
+		case 'n':
+			conns = atoi(optarg);
+			break;
 		case 'v':
 			verbose = 1;
 			break;
@@ -404,7 +476,7 @@ int main(int argc, char **argv)
 			usage();
 		}
 	}
-	if (!sin.sin_port || secs <= 0)
+	if (!sin.sin_port || secs <= 0 || conns <= 0)
 		usage();
 	family = family_of(fam);
 	signal(SIGPIPE, SIG_IGN);
@@ -431,6 +503,9 @@ int main(int argc, char **argv)
 	} else if (!strcmp(mode, "crr")) {
 		value = run_crr(family, &sin, secs);
 		unit = "conn/s";
+	} else if (!strcmp(mode, "idle")) {
+		value = run_idle(family, &sin, conns);
+		unit = "KB/conn";
 	} else {
 		usage();
 	}

@@ -14,9 +14,12 @@
 # per row. Every run goes to $TOYTCP_OUT/bench.results; report.py turns
 # them into the table and $TOYTCP_OUT/svg/bench-ratios.svg.
 #
-# Environment: BENCH_SHORT=1 (one pair, 0.3 s runs, no warm-up: for make
-# check), BENCH_PAIRS, BENCH_TIME (seconds per run), BENCH_WARM (seconds
-# per warm-up run, 0: none).
+# Then the slab memory of 1000 idle connections (toybench idle, both ends
+# in cli over loopback), in PAIRS pairs.
+#
+# Environment: BENCH_SHORT=1 (one pair, 0.3 s runs, no warm-up, 200 idle
+# connections: for make check), BENCH_PAIRS, BENCH_TIME (seconds per run),
+# BENCH_WARM (seconds per warm-up run, 0: none).
 ko=$1
 bin=$2
 here=$(cd "$(dirname "$0")" && pwd)
@@ -25,9 +28,9 @@ results=$out/bench.results
 set -e
 
 if [ "${BENCH_SHORT:-0}" = 1 ]; then
-	pairs=${BENCH_PAIRS:-1} secs=${BENCH_TIME:-0.3} warm=${BENCH_WARM:-0}
+	pairs=${BENCH_PAIRS:-1} secs=${BENCH_TIME:-0.3} warm=${BENCH_WARM:-0} conns=200
 else
-	pairs=${BENCH_PAIRS:-5} secs=${BENCH_TIME:-3} warm=${BENCH_WARM:-1}
+	pairs=${BENCH_PAIRS:-5} secs=${BENCH_TIME:-3} warm=${BENCH_WARM:-1} conns=1000
 fi
 t0=$(date +%s)
 
@@ -71,7 +74,9 @@ server cli 127.0.0.1 toytcp 5002
 once() {
 	port=5001
 	[ "$4" = inet ] || port=5002
-	if ! r=$(ip netns exec cli "$bin/toybench" "$2" -f "$3" -a "$1" -p "$port" -t "$5" 2> /tmp/client.err); then
+	[ "$2" = idle ] && port=5003	# both ends in the client: no server
+	if ! r=$(ip netns exec cli "$bin/toybench" "$2" -f "$3" -a "$1" -p "$port" -t "$5" \
+		 -n "$conns" 2> /tmp/client.err); then
 		sed 's/^/bench: /' /tmp/client.err >&2
 		r="fail -"
 	fi
@@ -127,6 +132,8 @@ netem add
 row veth "stream-loss toytcp->Linux" stream-loss toytcp inet "$pairs"
 netem del
 rows lo 1
+# memory: $conns idle connections, both ends toytcp (or both Linux)
+warm=0 row lo "memory of idle connections" idle toytcp toytcp "$pairs"
 
 echo "bench: $(($(date +%s) - t0)) s in the VM"
 mkdir -p "$out/svg"

@@ -10,8 +10,10 @@ failed), unit. For each row (in the order of the file) it prints
 
     mode | Linux median | toytcp median | ratio | spread
 
-where ratio is toytcp's median over Linux's (above 1: toytcp is faster;
-every unit here is "more is better") and spread is the lowest and highest
+where ratio is toytcp's median over Linux's (above 1: toytcp is faster)
+for units where more is better, and Linux's over toytcp's for those where
+less is better (memory, KB/conn: above 1, toytcp uses less); spread is
+the lowest and highest
 ratio of one pair (the two runs of a pair ran back to back, so a pair's
 ratio is less noisy than either number). SVG gets a bar per row: the ratio,
 with the spread as a whisker and a line at 1.0 (as fast as Linux).
@@ -49,15 +51,28 @@ def number(v, unit):
     return ("%.1f %s" if v < 100 else "%.0f %s") % (v, unit)
 
 
+# Units where less is better: their ratio is Linux's over toytcp's.
+LESS_IS_BETTER = {"KB/conn"}
+
+
+def better_ratio(toy, lin, unit):
+    """toytcp's value against Linux's, above 1 when toytcp is better."""
+    if unit in LESS_IS_BETTER:
+        return lin / toy if toy > 0 else None
+    return toy / lin if lin > 0 else None
+
+
 def summarise(rows, failed):
     """One dict per row: label, medians, ratio, spread (lo, hi), note."""
     out = []
     for (wire, name), row in rows.items():
-        lin, toy = row["linux"], row["toytcp"]
+        lin, toy, unit = row["linux"], row["toytcp"], row["unit"]
         lmed = statistics.median(lin.values()) if lin else None
         tmed = statistics.median(toy.values()) if toy else None
-        ratio = tmed / lmed if lmed and tmed is not None else None
-        pairs = [toy[p] / lin[p] for p in lin if p in toy and lin[p] > 0]
+        ratio = (better_ratio(tmed, lmed, unit)
+                 if lmed is not None and tmed is not None else None)
+        pairs = [better_ratio(toy[p], lin[p], unit) for p in lin if p in toy]
+        pairs = [r for r in pairs if r is not None]
         spread = (min(pairs), max(pairs)) if pairs else None
         if failed[(wire, name)]:
             note = "%d run(s) failed" % failed[(wire, name)]
@@ -104,8 +119,8 @@ def svg(summary, path, subtitle):
          'font-family="sans-serif" font-size="12">' % (width, height),
          '<rect width="100%" height="100%" fill="white"/>',
          '<text x="10" y="20" font-size="15" font-weight="bold">'
-         'toytcp / Linux TCP, same program, same wire (median ratio; '
-         'whisker: lowest and highest pair)</text>',
+         'toytcp / Linux TCP, same program, same wire (median ratio, '
+         'memory inverted; whisker: lowest and highest pair)</text>',
          '<text x="10" y="38" fill="#555">%s</text>' % escape(subtitle)]
     bottom = top + rowh * len(summary)
     tick = 0.0
