@@ -523,6 +523,44 @@ static bool toytcp_rmem_charge(struct sock *sk, struct sk_buff *skb)
 	return true;
 }
 
+/**
+ * toytcp_coalesce() - append @from's data to @to, the skb before it in a
+ * queue, as Linux's tcp_try_coalesce(): fewer skbs to walk and to free,
+ * and @from's head is given back.
+ * @sk: the socket, locked; both skbs are charged to its receive buffer.
+ * @to: holds the bytes just before @from's, no FIN.
+ * @from: not on any queue; freed if it was merged.
+ *
+ * Return: true if merged (@to holds @from's bytes, its FIN, and the part
+ * of its charge the data still need).
+ */
+static bool toytcp_coalesce(struct sock *sk, struct sk_buff *to, struct sk_buff *from)
+{
+	bool stolen;
+	int delta;
+
+	if (toytcp_data_end(to) != TOYTCP_SKB_CB(from)->seq ||
+	    TOYTCP_SKB_CB(to)->flags & TOYTCP_FIN ||
+	    !skb_try_coalesce(to, from, &stolen, &delta))
+		return false;
+	/* @to grew by @delta: of @from's charge, only that stays */
+	atomic_sub(from->truesize - delta, &sk->sk_rmem_alloc);
+	sk_mem_uncharge(sk, from->truesize - delta);
+	from->destructor = NULL;
+	TOYTCP_SKB_CB(to)->flags |= TOYTCP_SKB_CB(from)->flags & TOYTCP_FIN;
+	kfree_skb_partial(from, stolen);
+	return true;
+}
+
+/* In-order data to the end of the receive queue, merged into the last skb if it can be. */
+static void toytcp_queue_rcv(struct sock *sk, struct sk_buff *skb)
+{
+	struct sk_buff *tail = skb_peek_tail(&sk->sk_receive_queue);
+
+	if (!tail || !toytcp_coalesce(sk, tail, skb))
+		__skb_queue_tail(&sk->sk_receive_queue, skb);
+}
+
 /* Out-of-order segments: drop @skb from the queue and the buffer. */
 static void toytcp_ooo_drop(struct sock *sk, struct sk_buff *skb)
 {
@@ -594,22 +632,10 @@ static void toytcp_ooo_insert(struct sock *sk, struct sk_buff *skb)
 
 	/* merge with the segment just before, if it ends where we start */
 	p = skb_queue_is_first(q, skb) ? NULL : skb_queue_prev(q, skb);
-	if (p && toytcp_data_end(p) == cb->seq &&
-	    !(TOYTCP_SKB_CB(p)->flags & TOYTCP_FIN)) {
-		bool stolen;
-		int delta;
-
+	if (p) {
 		__skb_unlink(skb, q);
-		if (skb_try_coalesce(p, skb, &stolen, &delta)) {
-			/* p now holds our bytes and @delta of our charge */
-			atomic_sub(skb->truesize - delta, &sk->sk_rmem_alloc);
-			sk_mem_uncharge(sk, skb->truesize - delta);
-			skb->destructor = NULL;
-			TOYTCP_SKB_CB(p)->flags |= cb->flags & TOYTCP_FIN;
-			kfree_skb_partial(skb, stolen);
-		} else {
+		if (!toytcp_coalesce(sk, p, skb))
 			__skb_queue_after(q, p, skb);
-		}
 	}
 	return;
 drop:
@@ -639,7 +665,7 @@ static bool toytcp_ooo_drain(struct sock *sk)
 		if (toytcp_seq_after(end, tp->rcv_nxt)) {
 			tp->bytes_received += end - tp->rcv_nxt;
 			tp->rcv_nxt = end;
-			__skb_queue_tail(&sk->sk_receive_queue, skb);
+			toytcp_queue_rcv(sk, skb);
 		} else {
 			kfree_skb(skb);
 		}
@@ -702,7 +728,7 @@ static void toytcp_rcv_text(struct sock *sk, struct sk_buff *skb)
 		tp->rcv_unacked += end - tp->rcv_nxt;
 		tp->bytes_received += end - tp->rcv_nxt;
 		tp->rcv_nxt = end;
-		__skb_queue_tail(&sk->sk_receive_queue, skb);
+		toytcp_queue_rcv(sk, skb);
 		skb = NULL;
 	}
 	if (fin)
