@@ -8,7 +8,8 @@
  *                   tcp_wmem[2], never once SO_SNDBUF was set
  *   receive buffer  once per round trip (a virtual clock), grows to four
  *                   times the most the application read in one, and 32
- *                   segments; not for less than before, not before a
+ *                   segments; not for less than before (the first
+ *                   flight, 10 segments, counting as read), not before a
  *                   round trip is over, never beyond tcp_rmem[2], never
  *                   once SO_RCVBUF was set
  */
@@ -73,6 +74,12 @@ static void rcvbuf_grows_with_what_is_read(struct kunit *test)
 	tp->srtt_us = rtt;
 	toytcp_rcv_space_adjust(sk, now);	/* the first read: measuring begins */
 	KUNIT_EXPECT_EQ(test, sk->sk_rcvbuf, rmem(1));
+	/* the first flight counts as read: 10 segments' worth (as Linux) */
+	KUNIT_EXPECT_EQ(test, tp->rcvq_space, 10 * TH_MSS);
+	tp->copied_seq += 10 * TH_MSS;
+	now += rtt;
+	toytcp_rcv_space_adjust(sk, now);	/* no more than that: no growth */
+	KUNIT_EXPECT_EQ(test, sk->sk_rcvbuf, rmem(1));
 
 	tp->copied_seq += 100000;
 	toytcp_rcv_space_adjust(sk, now + rtt / 2);	/* within the round trip */
@@ -81,10 +88,15 @@ static void rcvbuf_grows_with_what_is_read(struct kunit *test)
 	toytcp_rcv_space_adjust(sk, now);	/* 100,000 bytes in one round trip */
 	KUNIT_EXPECT_EQ(test, sk->sk_rcvbuf, 4 * 100000 + 32 * TH_MSS);
 
-	tp->copied_seq += 50000;		/* less than before: unchanged */
+	/*
+	 * less than before: not grown, even from a smaller buffer (set by
+	 * hand here, so that only the "more than before" rule holds it)
+	 */
+	sk->sk_rcvbuf = 200000;
+	tp->copied_seq += 50000;
 	now += rtt;
 	toytcp_rcv_space_adjust(sk, now);
-	KUNIT_EXPECT_EQ(test, sk->sk_rcvbuf, 4 * 100000 + 32 * TH_MSS);
+	KUNIT_EXPECT_EQ(test, sk->sk_rcvbuf, 200000);
 
 	tp->copied_seq += 200000;		/* more: grows again */
 	now += 2 * rtt;

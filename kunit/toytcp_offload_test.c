@@ -95,10 +95,14 @@ static void segments_refer_to_the_queue(struct kunit *test)
 	struct sock *sk = t->sk;
 	const skb_frag_t *qf;
 	struct sk_buff *skb;
+	struct page *page;
+	int refs;
 
 	th_write(t, 1000);
 	qf = &skb_shinfo(skb_peek(&sk->sk_write_queue))->frags[0];
+	page = skb_frag_page(qf);
 	skb = next_skb(test, t);
+	refs = page_ref_count(page);	/* the queue's, the segment's, the page_frag's */
 	KUNIT_EXPECT_EQ(test, data_len(skb), 1000U);
 	KUNIT_EXPECT_EQ(test, skb_headlen(skb), (unsigned int)tcp_hdrlen(skb));
 	KUNIT_ASSERT_EQ(test, skb_shinfo(skb)->nr_frags, 1);
@@ -110,6 +114,7 @@ static void segments_refer_to_the_queue(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, skb_is_gso(skb));
 	expect_bytes(test, skb, 0);
 	kfree_skb(skb);
+	KUNIT_EXPECT_EQ(test, page_ref_count(page), refs - 1);	/* the segment's went */
 
 	th_fire(t, TOYTCP_RETX_DEFERRED);	/* no ACK came: sent again */
 	skb = next_skb(test, t);
@@ -118,8 +123,15 @@ static void segments_refer_to_the_queue(struct kunit *test)
 	KUNIT_EXPECT_PTR_EQ(test, skb_frag_page(&skb_shinfo(skb)->frags[0]), skb_frag_page(qf));
 	KUNIT_EXPECT_EQ(test, skb_frag_off(&skb_shinfo(skb)->frags[0]), skb_frag_off(qf));
 	expect_bytes(test, skb, 0);
+	KUNIT_EXPECT_EQ(test, page_ref_count(page), refs);	/* a reference again */
 	kfree_skb(skb);
 	KUNIT_EXPECT_EQ(test, toytcp_sk(sk)->total_retrans, 1U);
+
+	/* acknowledged: the chunk goes, with its reference and its charge */
+	th_segment(test, t, A, IRS + 1, ISS + 1001, NULL, 0);
+	KUNIT_EXPECT_TRUE(test, skb_queue_empty(&sk->sk_write_queue));
+	KUNIT_EXPECT_EQ(test, sk->sk_wmem_queued, 0);
+	KUNIT_EXPECT_EQ(test, page_ref_count(page), refs - 2);
 }
 
 /*

@@ -145,9 +145,16 @@ void toytcp_rcv_space_adjust(struct sock *sk, u64 now)
 	u64 want;
 
 	if (!tp->rcvq_time_us || !tp->srtt_us) {
-		/* the first read: the first round trip begins */
+		/*
+		 * The first read: the first round trip begins, and what the
+		 * peer's first flight can bring counts as read already (as
+		 * Linux's rcvq_space): a first round trip that reads less does
+		 * not grow the buffer.
+		 */
 		tp->rcvq_time_us = now;
 		tp->rcvq_seq = tp->copied_seq;
+		tp->rcvq_space = min_t(u32, tp->rcv_wnd,
+				       10U * (tp->advmss ? : TOYTCP_DEFAULT_MSS));
 		return;
 	}
 	if (now - tp->rcvq_time_us < tp->srtt_us)

@@ -613,7 +613,9 @@ EXPORT_SYMBOL_IF_KUNIT(toytcp_segment_pull);
  */
 static u32 toytcp_backlog_limit(const struct sock *sk)
 {
-	return 2 * READ_ONCE(sk->sk_rcvbuf) + READ_ONCE(sk->sk_sndbuf) / 2 + SZ_64K;
+	u64 limit = 2ULL * READ_ONCE(sk->sk_rcvbuf) + READ_ONCE(sk->sk_sndbuf) / 2 + SZ_64K;
+
+	return min_t(u64, limit, U32_MAX);	/* SO_RCVBUFFORCE may say INT_MAX */
 }
 
 /*

@@ -190,6 +190,8 @@ static struct sock *toytcp_child_new(struct sock *lsk, const struct sk_buff *skb
 	child->sk_dport = tcp_hdr(skb)->source;
 	child->sk_rcvbuf = READ_ONCE(lsk->sk_rcvbuf);
 	child->sk_sndbuf = READ_ONCE(lsk->sk_sndbuf);
+	/* set on the listener, fixed for its children too: no autotuning */
+	child->sk_userlocks |= lsk->sk_userlocks & (SOCK_SNDBUF_LOCK | SOCK_RCVBUF_LOCK);
 	child->sk_rcvtimeo = lsk->sk_rcvtimeo;
 	child->sk_sndtimeo = lsk->sk_sndtimeo;
 	child->sk_reuse = lsk->sk_reuse;

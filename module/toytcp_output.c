@@ -685,11 +685,14 @@ EXPORT_SYMBOL_IF_KUNIT(toytcp_nagle_ok);
 
 /**
  * toytcp_sync_offload() - may @sk's skbs carry several segments, and
- * their checksum be left to the device? From the route, as Linux's
- * sk_setup_caps() decides: the module parameter offload on, a device
- * with GSO on (ethtool -K DEV gso off turns it off for toytcp as for
- * Linux TCP), no IPsec transform in the way; up to 64 KB and the
- * device's gso_max_size and gso_max_segs.
+ * their checksum be left to the device? From the route, much as Linux's
+ * sk_setup_caps() decides: the module parameter offload on, no IPsec
+ * transform in the way; up to 64 KB and the device's gso_max_size and
+ * gso_max_segs (ip link set DEV gso_max_segs 1: one segment per skb, for
+ * toytcp as for Linux TCP). One difference: a device with GSO off
+ * (ethtool -K DEV gso off) gets one segment per skb from toytcp, where
+ * Linux TCP 6.1 sends GSO skbs anyway and lets its core cut them after
+ * the queueing discipline.
  * @sk: the socket, locked, with a route.
  * @dst: the route.
  */
@@ -704,8 +707,8 @@ static void toytcp_sync_offload(struct sock *sk, const struct dst_entry *dst)
 		return;
 	}
 	segs = 1;
-	if (READ_ONCE(dev->features) & NETIF_F_GSO) {
-		bytes = min_t(u32, READ_ONCE(dev->gso_max_size), GSO_LEGACY_MAX_SIZE);
+	bytes = min_t(u32, READ_ONCE(dev->gso_max_size), GSO_LEGACY_MAX_SIZE);
+	if (READ_ONCE(dev->features) & NETIF_F_GSO && bytes > TOYTCP_HEADROOM + 1) {
 		bytes -= TOYTCP_HEADROOM + 1;	/* an IPv4 datagram says its length in 16 bits */
 		segs = clamp_t(u32, bytes / tp->mss, 1, READ_ONCE(dev->gso_max_segs));
 	}

@@ -107,14 +107,15 @@ row() {
 # netem on both ends of the veth pair: 1 % loss and 5 ms delay each way.
 # netem drops whole skbs: with segmentation offload a 64 KB GSO skb is
 # one loss of 44 segments, and a stack that sends larger skbs sees fewer
-# losses per segment. TSO and GSO go off on both ends first, so that both
-# stacks hand the veth MSS-sized segments and 1 % of segments are lost
-# for either (no ethtool here: tools/tests/ttmem.py does the ioctl).
+# losses per segment. gso_max_segs 1 on both ends first, which Linux TCP
+# and toytcp both obey (device GSO off would not do: Linux TCP 6.1 makes
+# GSO skbs anyway and has them cut after netem), so that both hand netem
+# one segment per skb and 1 % of segments are lost for either.
 netem() { # netem add|del
 	for end in cli:bcli srv:bsrv; do
 		ns=${end%:*} dev=${end#*:}
 		if [ "$1" = add ]; then
-			ip netns exec "$ns" python3 "$here/../tests/ttmem.py" offloads-off "$dev"
+			ip -n "$ns" link set dev "$dev" gso_max_segs 1
 			ip netns exec "$ns" tc qdisc add dev "$dev" root netem loss 1% delay 5ms
 		else
 			ip netns exec "$ns" tc qdisc del dev "$dev" root

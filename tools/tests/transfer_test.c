@@ -15,6 +15,11 @@
  *                MSS); off, as wire segments (none longer); and
  *                TOYTCP_BIG_BYTES byte-exact each way with it off (on is
  *                interop_big).
+ *  tuning        buffer autotuning as SO_RCVBUF and SO_SNDBUF show it: a
+ *                toytcp child of a listener where they were not set has
+ *                both beyond tcp_rmem[1] / tcp_wmem[1] after 4 MB each
+ *                way; the child of a listener where they were set keeps
+ *                them (TOYTCP_TEST_FAMILY=inet: Linux does the same).
  *
  * Every case: the sender hashes what it sent, the receiver what it got and
  * checks every byte against the expected stream; the side that closes
@@ -380,6 +385,73 @@ TEST_F_TIMEOUT(offload, off_big_toy_receives, 3000)
 	if (!tt_inet_mode())
 		ASSERT_EQ(0, tt_write_int(TT_PARAM_DIR "offload", 0));
 	run_case(_metadata, &c);
+}
+
+FIXTURE(tuning) { int unused; };
+FIXTURE_SETUP(tuning)
+{
+	ASSERT_LT(0, tt_family()) TH_LOG("toytcp not loaded");
+	ASSERT_EQ(0, tt_net_up());
+}
+FIXTURE_TEARDOWN(tuning)
+{
+	tt_net_down();
+}
+
+/* net.ipv4.tcp_rmem or tcp_wmem's default (middle) value, in this netns */
+static int mem_default(const char *name)
+{
+	char path[64];
+	int lo, def = -1, hi;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/%s", name);
+	f = fopen(path, "r");
+	if (!f || fscanf(f, "%d %d %d", &lo, &def, &hi) != 3)
+		def = -1;
+	if (f)
+		fclose(f);
+	return def;
+}
+
+static void tuning_case(struct __test_metadata *_metadata, bool set)
+{
+	int lfd, lin, toy, rb = 0, sb = 0, size = 100000;
+	socklen_t l = sizeof(int);
+	char why[200];
+
+	lfd = tt_listen_in(TT_A, tt_family(), TT_ADDR_A, PORT, 4);
+	ASSERT_LE(0, lfd);
+	if (set) {
+		ASSERT_EQ(0, setsockopt(lfd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size)));
+		ASSERT_EQ(0, setsockopt(lfd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size)));
+	}
+	ASSERT_EQ(0, tt_pair_via(lfd, TT_B, AF_INET, TT_ADDR_A, PORT, &lin, &toy));
+	close(lfd);
+	EXPECT_EQ(0, tt_xfer_pair(toy, lin, 4 * MB, 42, 30000, "toytcp", "Linux",
+				  why, sizeof(why))) TH_LOG("%s", why);
+	ASSERT_EQ(0, getsockopt(toy, SOL_SOCKET, SO_RCVBUF, &rb, &l));
+	ASSERT_EQ(0, getsockopt(toy, SOL_SOCKET, SO_SNDBUF, &sb, &l));
+	if (set) {
+		/* doubled, as the socket core does; then never tuned */
+		EXPECT_EQ(2 * size, rb);
+		EXPECT_EQ(2 * size, sb);
+	} else {
+		EXPECT_LT(mem_default("tcp_rmem"), rb);
+		EXPECT_LT(mem_default("tcp_wmem"), sb);
+	}
+	close(toy);
+	close(lin);
+}
+
+TEST_F_TIMEOUT(tuning, buffers_grow_when_not_set, 120)
+{
+	tuning_case(_metadata, false);
+}
+
+TEST_F_TIMEOUT(tuning, buffers_set_on_the_listener_stay, 120)
+{
+	tuning_case(_metadata, true);
 }
 
 TEST_HARNESS_MAIN
