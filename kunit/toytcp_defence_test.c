@@ -147,7 +147,6 @@ static void small_segments_fill_the_window(struct kunit *test)
 	struct th_conn *t = th_conn(test, TCP_ESTABLISHED);
 	struct toytcp_sock *tp = toytcp_sk(t->sk);
 	long drops = stat(TOYTCP_MIB_RCVBUFDROPS);
-	long collapsed = stat(TOYTCP_MIB_RCVCOLLAPSED);
 	struct sk_buff *skb;
 	u32 off;
 
@@ -159,7 +158,12 @@ static void small_segments_fill_the_window(struct kunit *test)
 	}
 	KUNIT_EXPECT_EQ(test, tp->rcv_nxt, IRS + 1 + 8000);
 	KUNIT_EXPECT_EQ(test, stat(TOYTCP_MIB_RCVBUFDROPS), drops);
-	KUNIT_EXPECT_GT(test, stat(TOYTCP_MIB_RCVCOLLAPSED), collapsed);
+	/*
+	 * merged into the queue's last skb as they came (toytcp_coalesce()),
+	 * or copied together when the buffer was full (RcvCollapsed): a few
+	 * skbs hold the 800 segments
+	 */
+	KUNIT_EXPECT_LT(test, skb_queue_len(&t->sk->sk_receive_queue), 800U / 8);
 	KUNIT_EXPECT_LE(test, atomic_read(&t->sk->sk_rmem_alloc), 16384 + 4096);
 }
 

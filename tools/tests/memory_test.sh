@@ -6,11 +6,12 @@
 # "memory" and "press" columns of /proc/net/protocols' TOYTCP line, with
 # Linux's net.ipv4.tcp_mem as the thresholds.
 #
-#   1. 48 Linux clients in toytcp_b each send 128 KB to a toytcp server in
+#   1. 48 Linux clients in toytcp_b each send 192 KB to a toytcp server in
 #      toytcp_a whose reader waits 3 s before reading: the pool holds the
-#      waiting data (each connection's window, about 64 KB, in skbs of about
-#      four times that), the transfer ends byte-exact, and once the sockets
-#      are gone the pool is back to (nearly) 0 pages.
+#      waiting data (all of it: SO_RCVBUF is as large as rmem_max lets it
+#      be, a window of 208 KB; merged into few skbs, so about its own
+#      size), the transfer ends byte-exact, and once the sockets are gone
+#      the pool is back to (nearly) 0 pages.
 #   2. The same with tcp_mem's hard limit at 1024 pages, well below what
 #      would wait: the pool never goes past the limit but by what Linux
 #      also allows (a socket below tcp_rmem[0] may take one more segment),
@@ -74,16 +75,16 @@ drained() {
 	return 1
 }
 
-# transfer NAME: conns x 128 KB to a reader that waits 3 s; samples the pool
+# transfer NAME: conns x 192 KB to a reader that waits 3 s; samples the pool
 transfer() {
 	port=$((7800 + n))
 	: > "$tmp/samples"
-	ip netns exec $A $py "$mem" sink "$fam" 198.18.0.1 $port $conns 131072 3 1048576 \
+	ip netns exec $A $py "$mem" sink "$fam" 198.18.0.1 $port $conns 196608 3 1048576 \
 		> "$tmp/sink" 2>&1 &
 	sinkpid=$!
 	i=0
 	while ! grep -q ready "$tmp/sink" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-	ip netns exec $B $py "$mem" source 198.18.0.1 $port $conns 131072 > "$tmp/source" 2>&1 &
+	ip netns exec $B $py "$mem" source 198.18.0.1 $port $conns 196608 > "$tmp/source" 2>&1 &
 	srcpid=$!
 	# sample the pool until the reader is done (bounded: 60 s)
 	i=0
@@ -100,7 +101,7 @@ transfer() {
 	press=$(grep -c ' yes$' "$tmp/samples")
 	echo "# $1: $(cat "$tmp/sink" | tr '\n' ' ') pool at most $max pages, under pressure in $press of $(wc -l < "$tmp/samples") samples"
 	[ $sink_rc = 0 ] && [ $src_rc = 0 ]
-	tap $? "$1: $conns x 128 KB arrive byte-exact" "$(cat "$tmp/source")"
+	tap $? "$1: $conns x 192 KB arrive byte-exact" "$(cat "$tmp/source")"
 }
 
 echo "TAP version 13"

@@ -15,7 +15,8 @@
  *                MSS); off, as wire segments (none longer); and
  *                TOYTCP_BIG_BYTES byte-exact each way with it off (on is
  *                interop_big).
- *  tuning        buffer autotuning as SO_RCVBUF and SO_SNDBUF show it: a
+ *  tuning        buffer autotuning as SO_RCVBUF and SO_SNDBUF show it, 5 ms
+ *                of delay each way: a
  *                toytcp child of a listener where they were not set has
  *                both beyond tcp_rmem[1] / tcp_wmem[1] after 4 MB each
  *                way; the child of a listener where they were set keeps
@@ -420,6 +421,8 @@ static void tuning_case(struct __test_metadata *_metadata, bool set)
 	socklen_t l = sizeof(int);
 	char why[200];
 
+	/* 10 ms of round trip: a window's worth to grow into, whatever the kernel's speed */
+	ASSERT_EQ(0, tt_netem_both("delay 5ms"));
 	lfd = tt_listen_in(TT_A, tt_family(), TT_ADDR_A, PORT, 4);
 	ASSERT_LE(0, lfd);
 	if (set) {
