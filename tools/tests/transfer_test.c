@@ -5,7 +5,7 @@
  *  interop       toytcp <-> Linux TCP across the veth pair, 1 B and 1 MB
  *                each way at once, toytcp as client and as server, each
  *                side closing first in turn;
- *  interop_big   the same with TOYTCP_BIG_BYTES (default 100 MiB, 200 MiB
+ *  interop_big   the same with TOYTCP_BIG_BYTES (default 200 MiB, 1 GiB
  *                under make stress; 16 MiB on the debug kernel) one way,
  *                both directions, both roles, both closing orders;
  *  toy_pair      toytcp <-> toytcp across the veth pair and over 127.0.0.1.
@@ -43,15 +43,17 @@ enum peer_kind { PEER_LINUX, PEER_TOY_VETH, PEER_TOY_LOOP };
 #define MB (1024 * 1024ULL)
 
 /*
- * 100 MiB on Debian's kernel, 200 MiB under make stress; 16 MiB on the
+ * 200 MiB on Debian's kernel, 1 GiB under make stress; 16 MiB on the
  * debug one, where splats are the point (64 MiB under make stress)
  */
 static uint64_t big_bytes(void)
 {
 	const char *stress = getenv("TOYTCP_STRESS");
-	uint64_t mb = stress && !strcmp(stress, "1") ? 2 : 1;
+	bool long_form = stress && !strcmp(stress, "1");
 
-	return tt_env_size("TOYTCP_BIG_BYTES", tt_debian_kernel() ? mb * 100 * MB : mb * mb * 16 * MB);
+	if (tt_debian_kernel())
+		return tt_env_size("TOYTCP_BIG_BYTES", (long_form ? 1024 : 200) * MB);
+	return tt_env_size("TOYTCP_BIG_BYTES", (long_form ? 64 : 16) * MB);
 }
 
 static int stall_ms(void)
