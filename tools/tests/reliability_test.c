@@ -958,16 +958,21 @@ TEST_F_TIMEOUT(delack, bulk_toward_toytcp, 600)
 	ASSERT_GE(1460, maxlen) TH_LOG("Linux still sends super-packets: offloads on?");
 	/* tcpdump may lose some at this rate: only the proportions count */
 	ASSERT_LT((int)(len / 1460 / 2), data) TH_LOG("the capture missed most segments");
-	/* an ACK for every second full segment; the delayed-ACK timer adds few */
+	/*
+	 * An ACK of new data for every second full segment; the delayed-ACK
+	 * timer adds few. (ACKs that only open the window are counted apart.)
+	 */
 	EXPECT_LE(0.40 * data, acks);
-	EXPECT_GE(0.60 * data + 10, acks);
+	EXPECT_GE(0.60 * data + 10, acks - wnd_only);
 	/*
 	 * Window updates ride on those ACKs: few ACKs carry only a window
-	 * (measured: 0.7 % of the data segments on Debian's kernel, 7 % on
-	 * the slower debug kernel, where the reader lags more); a storm would
-	 * be one per segment.
+	 * (measured: 0.7 % of the data segments on Debian's kernel; on the
+	 * slower debug kernel, where the reader lags and each read of an MSS
+	 * or more reopens a full window, 7 % with a 208 KB buffer and 20 %
+	 * since the buffer starts at tcp_rmem[1], 128 KB, as Linux's, and
+	 * grows); a storm would be one per segment.
 	 */
-	EXPECT_GE(0.15 * data + 10, wnd_only);
+	EXPECT_GE(0.30 * data + 10, wnd_only);
 }
 
 TEST_F_TIMEOUT(delack, lone_segment_acked_after_delack_ms, 60)
