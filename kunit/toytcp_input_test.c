@@ -69,6 +69,35 @@ static void syn_sent_bad_ack_gets_rst(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, state(t), TCP_SYN_SENT);
 }
 
+/*
+ * An ICMP host unreachable came while connect() held the socket: the
+ * error waits in sk_err_soft, and release_sock() ends the connect with it.
+ */
+static void syn_sent_icmp_error_ends_it_at_release(struct kunit *test)
+{
+	struct th_conn *t = th_conn(test, TCP_SYN_SENT);
+
+	WRITE_ONCE(t->sk->sk_err_soft, EHOSTUNREACH);
+	th_fire(t, TOYTCP_OPEN_FAILED_DEFERRED);
+	th_expect_none(test, t);
+	KUNIT_EXPECT_EQ(test, state(t), TCP_CLOSE);
+	KUNIT_EXPECT_EQ(test, t->sk->sk_err, EHOSTUNREACH);
+	KUNIT_EXPECT_EQ(test, t->sk->sk_err_soft, 0);
+}
+
+/* ... unless the SYN-ACK came first (from the backlog): the connection opened. */
+static void syn_sent_icmp_error_after_the_open_stays_soft(struct kunit *test)
+{
+	struct th_conn *t = th_conn(test, TCP_SYN_SENT);
+
+	WRITE_ONCE(t->sk->sk_err_soft, EHOSTUNREACH);
+	th_segment(test, t, S | A, IRS, ISS + 1, NULL, 0);
+	th_expect(test, t, A, ISS + 1, IRS + 1, 0);
+	th_fire(t, TOYTCP_OPEN_FAILED_DEFERRED);
+	KUNIT_EXPECT_EQ(test, state(t), TCP_ESTABLISHED);
+	KUNIT_EXPECT_EQ(test, t->sk->sk_err, 0);
+}
+
 /* Simultaneous open: both SYN; we answer SYN,ACK and wait for the ACK. */
 static void syn_sent_simultaneous_open(struct kunit *test)
 {
@@ -409,6 +438,8 @@ static struct kunit_case toytcp_input_cases[] = {
 	KUNIT_CASE(syn_sent_rst_refuses),
 	KUNIT_CASE(syn_sent_rst_without_ack_ignored),
 	KUNIT_CASE(syn_sent_bad_ack_gets_rst),
+	KUNIT_CASE(syn_sent_icmp_error_ends_it_at_release),
+	KUNIT_CASE(syn_sent_icmp_error_after_the_open_stays_soft),
 	KUNIT_CASE(syn_sent_simultaneous_open),
 	KUNIT_CASE(syn_recv_bad_ack_gets_rst),
 	KUNIT_CASE(syn_recv_repeated_syn),

@@ -129,6 +129,7 @@ enum {
 	TOYTCP_PERSIST_DEFERRED,
 	TOYTCP_KEEPALIVE_DEFERRED,
 	TOYTCP_MTU_REDUCED_DEFERRED,	/* an ICMP "fragmentation needed" */
+	TOYTCP_OPEN_FAILED_DEFERRED,	/* an ICMP error before the open */
 };
 
 /**
@@ -710,11 +711,13 @@ enum toytcp_icmp_action {
 	TOYTCP_ICMP_IGNORED,		/* valid, but nothing to do */
 	TOYTCP_ICMP_OUT_OF_WINDOW,	/* quoted sequence number not in flight */
 	TOYTCP_ICMP_BAD_CSUM,		/* ICMP checksum wrong */
+	TOYTCP_ICMP_DEFERRED,		/* not open, user held it: ends it at release */
 };
 
 /* toytcp_icmp.c */
 unsigned int toytcp_icmp_rcv(struct net *net, struct sk_buff *skb);
 void toytcp_mtu_reduced(struct sock *sk);
+void toytcp_open_failed(struct sock *sk);
 u32 toytcp_pmtu_mss(const struct sock *sk, int mtu);
 
 /* toytcp_proc.c */

@@ -14,9 +14,11 @@
  *                          MSS goes down, and what is in flight is sent
  *                          again at the new size at once (RFC 1191)
  *   other unreachables,    in SYN-SENT connect() fails at once with the
- *   time exceeded,         errno of icmp_err_convert[], as Linux's; later a
- *   parameter problem      soft error, reported instead of ETIMEDOUT if the
- *                          connection then times out
+ *   time exceeded,         errno of icmp_err_convert[], as Linux's (if the
+ *   parameter problem      caller still holds the socket: when it lets go,
+ *                          where Linux waits for the next SYN's answer);
+ *                          later a soft error, reported instead of
+ *                          ETIMEDOUT if the connection then times out
  *   source quench          ignored (RFC 6633)
  *
  * Anyone can send ICMP, so the quoted sequence number must lie in
@@ -195,6 +197,34 @@ void toytcp_mtu_reduced(struct sock *sk)
 		toytcp_resend_smaller(sk);
 }
 
+/* A hard error before the connection opened: connect() fails with @err. */
+static void toytcp_fail_to_open(struct sock *sk, int err)
+{
+	WRITE_ONCE(sk->sk_err, err);
+	sk_error_report(sk);
+	toytcp_done(sk);
+}
+
+/**
+ * toytcp_open_failed() - the hard error an ICMP message brought while the
+ * user held a socket that was not open yet (TOYTCP_OPEN_FAILED_DEFERRED),
+ * from release_sock().
+ * @sk: the socket, locked.
+ *
+ * The error waits in sk_err_soft. A SYN-ACK taken from the backlog first
+ * opened the connection (the error is a soft one now), and a user who read
+ * SO_ERROR took it: either way nothing more happens.
+ */
+void toytcp_open_failed(struct sock *sk)
+{
+	int err = READ_ONCE(sk->sk_err_soft);
+
+	if (!err || !((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)))
+		return;
+	WRITE_ONCE(sk->sk_err_soft, 0);
+	toytcp_fail_to_open(sk, err);
+}
+
 /*
  * An error about @sk's segment with sequence number @seq; @skb->data at
  * the quoted IPv4 header, @mtu from toytcp_icmp_mtu() for "fragmentation
@@ -245,12 +275,21 @@ static int toytcp_icmp_err(struct sock *sk, struct sk_buff *skb, u8 type,
 		return TOYTCP_ICMP_HARD;
 	}
 	/* the connection is not open yet: every error is a hard one (as Linux) */
-	if (((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) &&
-	    !sock_owned_by_user(sk)) {
-		WRITE_ONCE(sk->sk_err, *err);
-		sk_error_report(sk);
-		toytcp_done(sk);
-		return TOYTCP_ICMP_HARD;
+	if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) {
+		if (!sock_owned_by_user(sk)) {
+			toytcp_fail_to_open(sk, *err);
+			return TOYTCP_ICMP_HARD;
+		}
+		/*
+		 * connect() still holds the socket (the router answered
+		 * before the call returned): Linux keeps only a soft error
+		 * and waits for the next SYN's answer, a second later;
+		 * toytcp ends the connect at release_sock() instead.
+		 */
+		WRITE_ONCE(sk->sk_err_soft, *err);
+		if (!test_and_set_bit(TOYTCP_OPEN_FAILED_DEFERRED, &tp->deferred))
+			sock_hold(sk);	/* release_cb's reference */
+		return TOYTCP_ICMP_DEFERRED;
 	}
 	/*
 	 * Open (or held by the user): keep trying until the connection times

@@ -444,8 +444,9 @@ static void (*const toytcp_timer_work[])(struct sock *sk) = {
 	[TOYTCP_DELACK_DEFERRED]	= toytcp_delack_expired,
 	[TOYTCP_PERSIST_DEFERRED]	= toytcp_persist_expired,
 	[TOYTCP_KEEPALIVE_DEFERRED]	= toytcp_keepalive_expired,
-	/* not a timer's: an ICMP that came while the user held the socket */
+	/* not a timer's: ICMP errors that came while the user held the socket */
 	[TOYTCP_MTU_REDUCED_DEFERRED]	= toytcp_mtu_reduced,
+	[TOYTCP_OPEN_FAILED_DEFERRED]	= toytcp_open_failed,
 };
 
 /* Do a timer's work now, or leave it for release_cb if the user holds @sk. */

@@ -267,6 +267,7 @@ TRACE_DEFINE_ENUM(TOYTCP_ICMP_PMTU);
 TRACE_DEFINE_ENUM(TOYTCP_ICMP_IGNORED);
 TRACE_DEFINE_ENUM(TOYTCP_ICMP_OUT_OF_WINDOW);
 TRACE_DEFINE_ENUM(TOYTCP_ICMP_BAD_CSUM);
+TRACE_DEFINE_ENUM(TOYTCP_ICMP_DEFERRED);
 
 #define toytcp_show_icmp_action(a) __print_symbolic(a,		\
 	{ TOYTCP_ICMP_HARD, "hard_error" },			\
@@ -274,7 +275,8 @@ TRACE_DEFINE_ENUM(TOYTCP_ICMP_BAD_CSUM);
 	{ TOYTCP_ICMP_PMTU, "pmtu" },				\
 	{ TOYTCP_ICMP_IGNORED, "ignored" },			\
 	{ TOYTCP_ICMP_OUT_OF_WINDOW, "out_of_window" },		\
-	{ TOYTCP_ICMP_BAD_CSUM, "bad_checksum" })
+	{ TOYTCP_ICMP_BAD_CSUM, "bad_checksum" },		\
+	{ TOYTCP_ICMP_DEFERRED, "deferred_hard_error" })
 
 /*
  * An ICMP error about one of our segments, taken by toytcp: its type and

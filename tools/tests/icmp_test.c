@@ -620,7 +620,7 @@ FIXTURE_TEARDOWN(unreach)
  * each one's errno and how long it took, within limit_ms.
  */
 static void both_connect(struct __test_metadata *_metadata, FIXTURE_DATA(unreach) *self,
-			 const char *ip, int limit_ms)
+			 const char *ip, int limit_ms, double slack)
 {
 	struct sockaddr_in to = tt_sin(ip, 80);
 	int fds[2], errs[2] = { 0, 0 };
@@ -651,22 +651,29 @@ static void both_connect(struct __test_metadata *_metadata, FIXTURE_DATA(unreach
 	EXPECT_EQ(EHOSTUNREACH, errs[0]);
 	EXPECT_NE(0, took[1]);
 	EXPECT_EQ(errs[0], errs[1]);
-	/* about as fast: one ICMP, not the SYN retries */
-	EXPECT_GT(took[0] + 2.0, took[1]);
+	/* about as fast: the ICMP for the same SYN, not for a retransmission */
+	EXPECT_GT(took[0] + slack, took[1]);
 }
 
 TEST_F_TIMEOUT(unreach, router_answers_host_unreachable, 60)
 {
 	long un0 = stat_or0("IcmpUnreach");
 
-	both_connect(_metadata, self, ADDR_UNREACH, 15000);
+	/*
+	 * The router answers the first SYN before connect() returns, while the
+	 * caller still holds the socket: Linux's tcp_v4_err() then keeps only a
+	 * soft error (so Linux too may take the 1 s of a retransmission), and
+	 * toytcp ends the connect when the caller lets go. Less than that
+	 * second apart: toytcp took the first answer.
+	 */
+	both_connect(_metadata, self, ADDR_UNREACH, 15000, 0.5);
 	if (!tt_inet_mode())
 		EXPECT_LT(un0, tt_stat("IcmpUnreach"));
 }
 
 TEST_F_TIMEOUT(unreach, arp_fails_local_host_unreachable, 60)
 {
-	both_connect(_metadata, self, TT_ADDR_NONE, 20000);
+	both_connect(_metadata, self, TT_ADDR_NONE, 20000, 2.0);
 }
 
 TEST_HARNESS_MAIN
