@@ -140,7 +140,8 @@ struct sk_buff *th_build(struct th_conn *t, u8 flags, u32 seq, u32 ack,
 		skb_put_zero(skb, len);
 	/* the peer's options, written byte by byte (not by the code under test) */
 	olen = (t->opts.mss ? 4 : 0) + (t->opts.saw_tstamp ? 12 : 0) +
-	       (t->opts.saw_wscale ? 4 : 0);
+	       (t->opts.saw_wscale ? 4 : 0) + (t->opts.saw_sack_perm ? 4 : 0) +
+	       (t->opts.num_sacks ? 4 + 8 * t->opts.num_sacks : 0);
 	o = skb_push(skb, olen);
 	if (t->opts.mss) {
 		*o++ = 2;
@@ -162,6 +163,24 @@ struct sk_buff *th_build(struct th_conn *t, u8 flags, u32 seq, u32 ack,
 		*o++ = 3;
 		*o++ = 3;
 		*o++ = t->opts.wscale;
+	}
+	if (t->opts.saw_sack_perm) {
+		*o++ = 1;
+		*o++ = 1;
+		*o++ = 4;
+		*o++ = 2;
+	}
+	if (t->opts.num_sacks) {
+		unsigned int i;
+
+		*o++ = 1;
+		*o++ = 1;
+		*o++ = 5;
+		*o++ = 2 + 8 * t->opts.num_sacks;
+		for (i = 0; i < t->opts.num_sacks; i++, o += 8) {
+			put_unaligned_be32(t->opts.sacks[i].start, o);
+			put_unaligned_be32(t->opts.sacks[i].end, o + 4);
+		}
 	}
 	th = skb_push(skb, sizeof(*th));
 	memset(th, 0, sizeof(*th));

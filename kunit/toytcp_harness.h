@@ -24,7 +24,7 @@ struct th_conn {
 	struct sock *sk;
 	struct sk_buff_head sent;	/* what the socket transmitted */
 	u16 wnd;			/* the window the peer's segments carry */
-	struct toytcp_opts opts;	/* and their options (MSS, TS, WS) */
+	struct toytcp_opts opts;	/* and their options (MSS, TS, WS, SACK) */
 };
 
 /* A segment as captured. */

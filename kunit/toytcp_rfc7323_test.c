@@ -32,26 +32,33 @@
 #define ISS TH_ISS
 #define IRS TH_IRS
 
-/* The namespace's switches, forced on for a test and put back after. */
+/* The namespace's switches, forced for a test (SACK off) and put back after. */
 struct sysctls {
-	u8 ws, ts;
+	u8 ws, ts, sack;
 };
 
-static struct sysctls sysctls_set(u8 ws, u8 ts)
+static struct sysctls sysctls_set3(u8 ws, u8 ts, u8 sack)
 {
 	struct sysctls old = {
 		READ_ONCE(init_net.ipv4.sysctl_tcp_window_scaling),
 		READ_ONCE(init_net.ipv4.sysctl_tcp_timestamps),
+		READ_ONCE(init_net.ipv4.sysctl_tcp_sack),
 	};
 
 	WRITE_ONCE(init_net.ipv4.sysctl_tcp_window_scaling, ws);
 	WRITE_ONCE(init_net.ipv4.sysctl_tcp_timestamps, ts);
+	WRITE_ONCE(init_net.ipv4.sysctl_tcp_sack, sack);
 	return old;
+}
+
+static struct sysctls sysctls_set(u8 ws, u8 ts)
+{
+	return sysctls_set3(ws, ts, 0);
 }
 
 static void sysctls_put(struct sysctls old)
 {
-	sysctls_set(old.ws, old.ts);
+	sysctls_set3(old.ws, old.ts, old.sack);
 }
 
 /* A conn in SYN_SENT that offered both (shift 7) and sent its SYN, captured. */

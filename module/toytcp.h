@@ -16,6 +16,8 @@
  *   toytcp_hash.c    ports and the lookup tables
  *   toytcp_ipv4.c    netfilter input, route+neighbour output, counters
  *   toytcp_icmp.c    ICMP errors about our segments, path MTU
+ *   toytcp_cong.c    congestion control
+ *   toytcp_sack.c    SACK blocks, the scoreboard, SACK loss recovery
  *   toytcp_proc.c    /proc/net/toytcp
  */
 #ifndef _TOYTCP_H
@@ -48,6 +50,17 @@
 #define TOYTCP_OPT_TIMESTAMP_LEN 10
 /* NOP, NOP, timestamps: what every segment of a connection with them carries */
 #define TOYTCP_OPT_TS_ALIGNED_LEN 12
+#define TOYTCP_OPT_SACK_PERM	4	/* SACK permitted, in a SYN (RFC 2018 §2) */
+#define TOYTCP_OPT_SACK_PERM_LEN 2
+#define TOYTCP_OPT_SACK		5	/* SACK blocks (RFC 2018 §3) */
+#define TOYTCP_OPT_SACK_BASE	2	/* kind and length, then the blocks */
+#define TOYTCP_OPT_SACK_PERBLOCK 8	/* left and right edge */
+/* The most blocks one SACK option can hold: 4 in 40 option bytes, 3 beside timestamps */
+#define TOYTCP_MAX_SACK_BLOCKS	4
+/* SACKed ranges the sender remembers; past this the highest are forgotten */
+#define TOYTCP_SCOREBOARD_MAX	16
+/* Duplicate ACKs (or MSS-sized pieces SACKed above a hole) that mean a loss (RFC 5681, RFC 6675) */
+#define TOYTCP_DUPTHRESH	3
 /* RFC 7323 §2.3: a larger shift count is taken as 14 (windows up to 2^30) */
 #define TOYTCP_MAX_WSCALE	14
 /* The window field's largest value: the window without scaling, or in a SYN */
@@ -94,6 +107,12 @@ struct toytcp_skb_cb {
 
 #define TOYTCP_SKB_CB(skb) ((struct toytcp_skb_cb *)&((skb)->cb[0]))
 
+/* A range of sequence numbers the receiver holds: [start, end). */
+struct toytcp_sack_block {
+	u32 start;
+	u32 end;
+};
+
 /**
  * struct toytcp_opts - the options toytcp reads from a segment, and the
  * ones it writes.
@@ -103,6 +122,9 @@ struct toytcp_skb_cb {
  * @saw_tstamp: a timestamps option was there.
  * @tsval: its TSval.
  * @tsecr: its TSecr.
+ * @saw_sack_perm: SACK permitted (a SYN's option).
+ * @num_sacks: SACK blocks in @sacks.
+ * @sacks: the blocks, in the order of the option, host byte order.
  */
 struct toytcp_opts {
 	u16 mss;
@@ -111,6 +133,9 @@ struct toytcp_opts {
 	bool saw_tstamp;
 	u32 tsval;
 	u32 tsecr;
+	bool saw_sack_perm;
+	u8 num_sacks;
+	struct toytcp_sack_block sacks[TOYTCP_MAX_SACK_BLOCKS];
 };
 
 /*
@@ -182,6 +207,17 @@ enum {
  * @rcv_wscale: ours, chosen before our SYN from the largest receive buffer
  *              the socket may grow to.
  * @tstamp_ok: timestamps are on: every segment carries TSval/TSecr.
+ *
+ * SACK (RFC 2018, RFC 2883; used only when both SYNs carried SACK permitted):
+ * @sack_ok: SACK is on.
+ * @sack_recent: the sequence number of the segment that last went to the
+ *               out-of-order queue: our first SACK block holds it.
+ * @dsack: a duplicate segment to report (RFC 2883) in the next ACK's
+ *         first block; @dsack.start == @dsack.end: none.
+ * @sacked: the scoreboard: ranges above snd_una the peer holds, sorted,
+ *          disjoint, not adjacent; @nr_sacked of them, @sacked_bytes bytes.
+ * @high_rxt: in SACK recovery, where the retransmission of lost holes has
+ *            got to (RFC 6675 HighRxt).
  * @ts_recent: TS.Recent, the TSval to echo (and PAWS's reference).
  * @ts_recent_stamp: when @ts_recent was taken (seconds, ktime_get_seconds()).
  * @ts_offset: added to our millisecond clock for TSval: a keyed hash of
@@ -240,7 +276,7 @@ enum {
  *
  * Flags:
  * @fin_queued: the application closed its side: FIN follows the data.
- * @wscale_ok, @tstamp_ok: above.
+ * @wscale_ok, @tstamp_ok, @sack_ok: above.
  * @nodelay: TCP_NODELAY.
  * @cork: TCP_CORK: only full segments leave.
  *
@@ -314,6 +350,13 @@ struct toytcp_sock {
 	u32 ts_offset;
 	u32 retx_tsval;
 
+	u32 sack_recent;
+	struct toytcp_sack_block dsack;
+	struct toytcp_sack_block sacked[TOYTCP_SCOREBOARD_MAX];
+	u8 nr_sacked;
+	u32 sacked_bytes;
+	u32 high_rxt;
+
 	u32 srtt_us;
 	u32 rttvar_us;
 	u32 rto_us;
@@ -356,7 +399,8 @@ struct toytcp_sock {
 	   orphan:1,
 	   tw_charged:1,
 	   wscale_ok:1,
-	   tstamp_ok:1;
+	   tstamp_ok:1,
+	   sack_ok:1;
 
 	u32 user_timeout;
 	u8 syn_retries;
@@ -549,6 +593,9 @@ enum toytcp_mib {
 	TOYTCP_MIB_OUTOFWINDOWICMPS,
 	TOYTCP_MIB_ICMPCSUMERRORS,
 	TOYTCP_MIB_PAWSESTABREJECTED,
+	TOYTCP_MIB_SACKRECOVERY,
+	TOYTCP_MIB_DSACKSENT,
+	TOYTCP_MIB_DSACKRECV,
 	TOYTCP_MIB_MAX
 };
 
@@ -660,6 +707,7 @@ bool toytcp_nagle_ok(u32 len, u32 mss, u32 unsent, bool idle, bool nodelay,
 		     bool cork, u32 max_sndwnd);
 void toytcp_init_cwnd(struct sock *sk);
 void toytcp_retransmit_head(struct sock *sk);
+u32 toytcp_retransmit_at(struct sock *sk, u32 seq, u32 end);
 int toytcp_send_keepalive_probe(struct sock *sk);
 
 /* toytcp_timer.c */
@@ -680,6 +728,7 @@ void toytcp_reset_keepalive(struct sock *sk);
 void toytcp_enter_loss(struct sock *sk);
 void toytcp_cc_ack(struct sock *sk, u32 acked);
 void toytcp_cc_dupack(struct sock *sk);
+void toytcp_cc_enter_recovery(struct sock *sk);
 
 /* toytcp_data.c */
 int toytcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t len);
@@ -713,6 +762,18 @@ enum toytcp_icmp_action {
 	TOYTCP_ICMP_BAD_CSUM,		/* ICMP checksum wrong */
 	TOYTCP_ICMP_DEFERRED,		/* not open, user held it: ends it at release */
 };
+
+/* toytcp_sack.c */
+void toytcp_sack_reset(struct toytcp_sock *tp);
+void toytcp_sack_note_ooo(struct toytcp_sock *tp, u32 seq);
+void toytcp_sack_note_dup(struct toytcp_sock *tp, u32 start, u32 end);
+void toytcp_sack_blocks(struct sock *sk, struct toytcp_opts *opts);
+void toytcp_sack_trim(struct toytcp_sock *tp);
+u32 toytcp_sack_update(struct sock *sk, const struct toytcp_opts *opts);
+u32 toytcp_sack_lost_edge(const struct toytcp_sock *tp);
+u32 toytcp_sack_pipe(const struct toytcp_sock *tp, u32 lost);
+bool toytcp_sack_enter_recovery(struct sock *sk);
+u32 toytcp_sack_retransmit(struct sock *sk);
 
 /* toytcp_icmp.c */
 unsigned int toytcp_icmp_rcv(struct net *net, struct sk_buff *skb);

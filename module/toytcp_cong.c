@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * toytcp_cong.c: congestion control, RFC 5681 with NewReno's fast
- * recovery (RFC 6582). All windows in bytes.
+ * recovery (RFC 6582), or with SACK the recovery of RFC 6675
+ * (toytcp_sack.c). All windows in bytes.
  *
  *   slow start            cwnd < ssthresh: cwnd grows by the bytes each ACK
  *                         covers, up to ssthresh (byte counting, RFC 3465,
@@ -48,6 +49,8 @@ void toytcp_cc_ack(struct sock *sk, u32 acked)
 			/* full ACK: recovery is over, deflate to ssthresh */
 			tp->in_recovery = false;
 			tp->snd_cwnd = tp->snd_ssthresh;
+		} else if (tp->sack_ok) {
+			/* SACK recovery: the pipe decides what goes (toytcp_push()) */
 		} else {
 			/* partial ACK: the next hole is lost too (RFC 6582 3.2 (5)) */
 			toytcp_retransmit_head(sk);
@@ -75,20 +78,36 @@ void toytcp_cc_dupack(struct sock *sk)
 	struct toytcp_sock *tp = toytcp_sk(sk);
 
 	tp->dupacks++;
+	if (tp->sack_ok)
+		return;		/* toytcp_sack_enter_recovery() counts them */
 	if (tp->in_recovery) {
 		tp->snd_cwnd += tp->mss;	/* one more segment has left the network */
 		return;
 	}
 	/* a third duplicate, and not for data sent before the last recovery */
-	if (tp->dupacks == 3 && toytcp_seq_after(tp->snd_una, tp->recover)) {
-		tp->snd_ssthresh = toytcp_halved(tp);
-		tp->recover = tp->snd_max;
-		tp->in_recovery = true;
+	if (tp->dupacks == TOYTCP_DUPTHRESH && toytcp_seq_after(tp->snd_una, tp->recover)) {
+		toytcp_cc_enter_recovery(sk);
 		toytcp_retransmit_head(sk);
-		tp->snd_cwnd = tp->snd_ssthresh + 3 * tp->mss;
+		tp->snd_cwnd = tp->snd_ssthresh + TOYTCP_DUPTHRESH * tp->mss;
 	}
 }
 EXPORT_SYMBOL_IF_KUNIT(toytcp_cc_dupack);
+
+/**
+ * toytcp_cc_enter_recovery() - a loss is known: ssthresh = half the
+ * flight, cwnd = ssthresh (RFC 5681 (4), RFC 6675 §5 (4.2)); recovery
+ * lasts until everything sent so far is acknowledged.
+ * @sk: the socket, locked.
+ */
+void toytcp_cc_enter_recovery(struct sock *sk)
+{
+	struct toytcp_sock *tp = toytcp_sk(sk);
+
+	tp->snd_ssthresh = toytcp_halved(tp);
+	tp->snd_cwnd = tp->snd_ssthresh;
+	tp->recover = tp->snd_max;
+	tp->in_recovery = true;
+}
 
 /**
  * toytcp_enter_loss() - the retransmission timer fired: everything in
@@ -105,5 +124,7 @@ void toytcp_enter_loss(struct sock *sk)
 	tp->in_recovery = false;
 	tp->dupacks = 0;
 	tp->lost++;
+	/* the peer may have dropped what it SACKed (RFC 2018 §8): start afresh */
+	toytcp_sack_reset(tp);
 }
 EXPORT_SYMBOL_IF_KUNIT(toytcp_enter_loss);

@@ -22,17 +22,36 @@
 #include "toytcp.h"
 #include "toytcp_trace.h"
 
+/* A SACK option (RFC 2018 §3): 1 to 4 blocks of two edges. */
+static void toytcp_parse_sack(const u8 *p, u8 olen, struct toytcp_opts *opts)
+{
+	unsigned int n = (olen - TOYTCP_OPT_SACK_BASE) / TOYTCP_OPT_SACK_PERBLOCK, i;
+
+	if (olen < TOYTCP_OPT_SACK_BASE + TOYTCP_OPT_SACK_PERBLOCK ||
+	    (olen - TOYTCP_OPT_SACK_BASE) % TOYTCP_OPT_SACK_PERBLOCK ||
+	    n > TOYTCP_MAX_SACK_BLOCKS)
+		return;
+	p += TOYTCP_OPT_SACK_BASE;
+	for (i = 0; i < n; i++, p += TOYTCP_OPT_SACK_PERBLOCK) {
+		opts->sacks[i].start = get_unaligned_be32(p);
+		opts->sacks[i].end = get_unaligned_be32(p + 4);
+	}
+	opts->num_sacks = n;
+}
+
 /**
  * toytcp_parse_options() - read the options of a TCP header.
  * @p: first option byte.
  * @len: bytes of options (data offset * 4 - 20).
  * @opts: filled in; fields of absent options are 0.
  *
- * MSS, window scale and timestamps are read; others are skipped by their
- * length. A length that is under 2 or runs past the end, or an MSS option
- * of another length than 4, makes the options malformed. A window scale
- * or timestamps option of the wrong length is ignored, as Linux does; a
- * shift count over 14 is taken as 14 (RFC 7323 §2.3).
+ * MSS, window scale, timestamps, SACK permitted and SACK are read; others
+ * are skipped by their length. A length that is under 2 or runs past the
+ * end, or an MSS option of another length than 4, makes the options
+ * malformed. A window scale, timestamps, SACK permitted or SACK option of
+ * the wrong length is ignored, as Linux does; a shift count over 14 is
+ * taken as 14 (RFC 7323 §2.3). Whether a block of a SACK option makes
+ * sense is for the sender's scoreboard to judge.
  *
  * Return: 0, or -EINVAL for malformed options.
  */
@@ -73,6 +92,13 @@ int toytcp_parse_options(const u8 *p, unsigned int len, struct toytcp_opts *opts
 			opts->saw_tstamp = true;
 			opts->tsval = get_unaligned_be32(p + 2);
 			opts->tsecr = get_unaligned_be32(p + 6);
+			break;
+		case TOYTCP_OPT_SACK_PERM:
+			if (olen == TOYTCP_OPT_SACK_PERM_LEN)
+				opts->saw_sack_perm = true;
+			break;
+		case TOYTCP_OPT_SACK:
+			toytcp_parse_sack(p, olen, opts);
 			break;
 		}
 		p += olen;
@@ -154,9 +180,11 @@ static void toytcp_reset(struct sock *sk)
 
 /**
  * toytcp_negotiate_options() - the peer's SYN (or SYN-ACK) is here: window
- * scaling and timestamps stay on only if it carried them too (RFC 7323
- * §2.2, §3.2); until then the two bits say what our SYN offered.
- * @tp: the control block; its @wscale_ok and @tstamp_ok hold our offer.
+ * scaling, timestamps and SACK stay on only if it carried them too (RFC
+ * 7323 §2.2, §3.2; RFC 2018 §2); until then the bits say what our SYN
+ * offered.
+ * @tp: the control block; its @wscale_ok, @tstamp_ok and @sack_ok hold
+ *      our offer.
  * @opts: the options of the peer's SYN.
  */
 void toytcp_negotiate_options(struct toytcp_sock *tp, const struct toytcp_opts *opts)
@@ -174,6 +202,7 @@ void toytcp_negotiate_options(struct toytcp_sock *tp, const struct toytcp_opts *
 	} else {
 		tp->tstamp_ok = 0;
 	}
+	tp->sack_ok = tp->sack_ok && opts->saw_sack_perm;
 }
 EXPORT_SYMBOL_IF_KUNIT(toytcp_negotiate_options);
 
@@ -298,11 +327,13 @@ static void toytcp_rcv_syn_sent(struct sock *sk, struct sk_buff *skb)
  * Fifth, the ACK field (RFC 9293 §3.10.7.4). Returns false when the
  * segment is to be dropped here.
  */
-static bool toytcp_rcv_ack(struct sock *sk, struct sk_buff *skb, u32 tsecr)
+static bool toytcp_rcv_ack(struct sock *sk, struct sk_buff *skb,
+			   const struct toytcp_opts *opts)
 {
 	struct toytcp_sock *tp = toytcp_sk(sk);
 	const struct toytcp_skb_cb *cb = TOYTCP_SKB_CB(skb);
 	u32 wnd = toytcp_peer_window(tp, cb->window, cb->flags);
+	u32 tsecr = toytcp_tsecr(tp, opts);
 	u32 ack = cb->ack_seq;
 
 	if (sk->sk_state == TCP_SYN_RECV) {
@@ -348,6 +379,8 @@ static bool toytcp_rcv_ack(struct sock *sk, struct sk_buff *skb, u32 tsecr)
 		tp->snd_una = ack;
 		if (toytcp_seq_before(tp->snd_nxt, ack))
 			tp->snd_nxt = ack;
+		toytcp_sack_trim(tp);
+		toytcp_sack_update(sk, opts);
 		toytcp_cc_ack(sk, acked);
 		toytcp_free_acked(sk);	/* after cwnd moved: the send buffer follows it */
 		toytcp_ack_advanced(sk, tsecr);
@@ -355,8 +388,13 @@ static bool toytcp_rcv_ack(struct sock *sk, struct sk_buff *skb, u32 tsecr)
 		   !skb->len && !(cb->flags & (TOYTCP_SYN | TOYTCP_FIN)) &&
 		   wnd == tp->snd_wnd) {
 		/* a duplicate ACK (RFC 5681 §2): a segment after a hole arrived */
+		toytcp_sack_update(sk, opts);
 		toytcp_cc_dupack(sk);
+	} else {
+		toytcp_sack_update(sk, opts);
 	}
+	if (tp->sack_ok)
+		toytcp_sack_enter_recovery(sk);
 	tp->probes_out = 0;	/* the peer is alive: probes were answered */
 	WRITE_ONCE(sk->sk_err_soft, 0);	/* and an ICMP error no longer tells why */
 	/* window update, if this segment is newer than the last one used */
@@ -711,12 +749,14 @@ static void toytcp_rcv_text(struct sock *sk, struct sk_buff *skb)
 
 	if (toytcp_seq_after(cb->seq, tp->rcv_nxt)) {
 		toytcp_inc_stat(sock_net(sk), TOYTCP_MIB_OUTOFORDER);
+		toytcp_sack_note_ooo(tp, cb->seq);
 		toytcp_ooo_insert(sk, skb);
-		toytcp_send_ack(sk);	/* a duplicate ACK for the hole */
+		toytcp_send_ack(sk);	/* a duplicate ACK for the hole (and SACK) */
 		return;
 	}
 	if (toytcp_seq_before_eq(end, tp->rcv_nxt) && !(fin && end == tp->rcv_nxt)) {
-		toytcp_send_ack(sk);	/* all seen before: ACK again */
+		toytcp_sack_note_dup(tp, cb->seq, end);
+		toytcp_send_ack(sk);	/* all seen before: ACK again (D-SACK) */
 		goto free;
 	}
 
@@ -817,7 +857,7 @@ int toytcp_rcv_segment(struct sock *sk, struct sk_buff *skb)
 	 * first, with timestamps: PAWS (RFC 7323 §5.3). The options are only
 	 * read when they matter (checked when the SYN was).
 	 */
-	if (tp->tstamp_ok && toytcp_skb_options(skb, &opts))
+	if ((tp->tstamp_ok || tp->sack_ok) && toytcp_skb_options(skb, &opts))
 		memset(&opts, 0, sizeof(opts));
 	if (toytcp_paws_reject(tp, &opts, cb->flags)) {
 		toytcp_inc_stat(sock_net(sk), TOYTCP_MIB_PAWSESTABREJECTED);
@@ -831,6 +871,9 @@ int toytcp_rcv_segment(struct sock *sk, struct sk_buff *skb)
 				   toytcp_rcv_wnd_left(tp))) {
 		toytcp_inc_stat(sock_net(sk), TOYTCP_MIB_INUNACCEPTABLE);
 		toytcp_trace_drop(sk, skb, TOYTCP_DROP_UNACCEPTABLE);
+		/* data already received: a D-SACK tells the peer (RFC 2883) */
+		if (skb->len && toytcp_seq_before_eq(cb->seq + skb->len, tp->rcv_nxt))
+			toytcp_sack_note_dup(tp, cb->seq, cb->seq + skb->len);
 		if (!(cb->flags & TOYTCP_RST))
 			toytcp_send_ack(sk);
 		if (sk->sk_state == TCP_TIME_WAIT && cb->flags & TOYTCP_FIN)
@@ -860,7 +903,7 @@ int toytcp_rcv_segment(struct sock *sk, struct sk_buff *skb)
 		toytcp_trace_drop(sk, skb, TOYTCP_DROP_NO_ACK);
 		goto drop;
 	}
-	if (!toytcp_rcv_ack(sk, skb, toytcp_tsecr(tp, &opts)))
+	if (!toytcp_rcv_ack(sk, skb, &opts))
 		goto drop;
 	toytcp_store_ts_recent(tp, &opts, cb->seq);
 

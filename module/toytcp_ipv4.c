@@ -101,6 +101,9 @@ const char *const toytcp_mib_names[TOYTCP_MIB_MAX] = {
 	[TOYTCP_MIB_OUTOFWINDOWICMPS]	= "OutOfWindowIcmps",
 	[TOYTCP_MIB_ICMPCSUMERRORS]	= "IcmpCsumErrors",
 	[TOYTCP_MIB_PAWSESTABREJECTED]	= "PAWSEstabRejected",
+	[TOYTCP_MIB_SACKRECOVERY]	= "SackRecovery",
+	[TOYTCP_MIB_DSACKSENT]		= "DSackSent",
+	[TOYTCP_MIB_DSACKRECV]		= "DSackRecv",
 };
 
 void toytcp_inc_stat(const struct net *net, enum toytcp_mib field)

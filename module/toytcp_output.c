@@ -51,9 +51,9 @@ EXPORT_SYMBOL_IF_KUNIT(toytcp_choose_wscale);
 
 /**
  * toytcp_offer_options() - before our SYN (or, for a listener's child,
- * before the SYN's options are looked at): offer window scaling and
- * timestamps as the namespace's net.ipv4.tcp_window_scaling and
- * tcp_timestamps say, as Linux does; pick our shift count and the
+ * before the SYN's options are looked at): offer window scaling,
+ * timestamps and SACK as the namespace's net.ipv4.tcp_window_scaling,
+ * tcp_timestamps and tcp_sack say, as Linux does; pick our shift count and the
  * connection's timestamp offset.
  * @sk: the socket.
  */
@@ -66,6 +66,8 @@ void toytcp_offer_options(struct sock *sk)
 	tp->rcv_wscale = tp->wscale_ok ? toytcp_choose_wscale(sk) : 0;
 	tp->snd_wscale = 0;
 	tp->tstamp_ok = !!READ_ONCE(net->ipv4.sysctl_tcp_timestamps);
+	tp->sack_ok = !!READ_ONCE(net->ipv4.sysctl_tcp_sack);
+	toytcp_sack_reset(tp);
 	tp->ts_offset = toytcp_ts_offset(net, sk->sk_rcv_saddr, sk->sk_daddr);
 	tp->ts_recent = 0;
 	tp->ts_recent_stamp = 0;
@@ -211,9 +213,11 @@ void toytcp_send_synack_cookie(struct sock *lsk, const struct sk_buff *syn, u32 
  * @flags: TOYTCP_* control bits.
  * @window: window field.
  * @opts: options to send (NULL: none): MSS if @opts->mss is not 0,
- *        timestamps if @opts->saw_tstamp, window scale if
- *        @opts->saw_wscale; in that order, each aligned to 4 bytes with
- *        NOPs as Linux lays them out (MSS; NOP NOP TS; NOP WS).
+ *        timestamps if @opts->saw_tstamp, SACK permitted if
+ *        @opts->saw_sack_perm, window scale if @opts->saw_wscale, then
+ *        @opts->num_sacks SACK blocks; each aligned to 4 bytes as Linux
+ *        lays them out: MSS; SACK-permitted TS, or NOP NOP TS, or NOP NOP
+ *        SACK-permitted; NOP WS; NOP NOP SACK.
  *
  * The checksum is left zero for the caller.
  *
@@ -224,10 +228,14 @@ int toytcp_build_tcp_header(struct sk_buff *skb, __be16 sport, __be16 dport,
 			    const struct toytcp_opts *opts)
 {
 	bool mss = opts && opts->mss, ts = opts && opts->saw_tstamp;
-	bool ws = opts && opts->saw_wscale;
+	bool ws = opts && opts->saw_wscale, sp = opts && opts->saw_sack_perm;
+	unsigned int nsacks = opts ? opts->num_sacks : 0, i;
 	unsigned int len = sizeof(struct tcphdr) + (mss ? TOYTCP_OPT_MSS_LEN : 0) +
 			   (ts ? TOYTCP_OPT_TS_ALIGNED_LEN : 0) +
-			   (ws ? TOYTCP_OPT_WSCALE_LEN + 1 : 0);
+			   (sp && !ts ? TOYTCP_OPT_SACK_PERM_LEN + 2 : 0) +
+			   (ws ? TOYTCP_OPT_WSCALE_LEN + 1 : 0) +
+			   (nsacks ? 2 + TOYTCP_OPT_SACK_BASE +
+				     nsacks * TOYTCP_OPT_SACK_PERBLOCK : 0);
 	struct tcphdr *th = skb_push(skb, len);
 	u8 *opt = (u8 *)(th + 1);
 
@@ -247,10 +255,22 @@ int toytcp_build_tcp_header(struct sk_buff *skb, __be16 sport, __be16 dport,
 		put_unaligned_be16(opts->mss, opt + 2);
 		opt += TOYTCP_OPT_MSS_LEN;
 	}
+	if (sp) {
+		/* RFC 2018 §2: kind 4, length 2; in the NOPs before TS if any */
+		opt[0] = ts ? TOYTCP_OPT_SACK_PERM : TOYTCP_OPT_NOP;
+		opt[1] = ts ? TOYTCP_OPT_SACK_PERM_LEN : TOYTCP_OPT_NOP;
+		if (!ts) {
+			opt[2] = TOYTCP_OPT_SACK_PERM;
+			opt[3] = TOYTCP_OPT_SACK_PERM_LEN;
+			opt += TOYTCP_OPT_SACK_PERM_LEN + 2;
+		}
+	}
 	if (ts) {
 		/* RFC 7323 §3.2: kind 8, length 10, TSval, TSecr */
-		opt[0] = TOYTCP_OPT_NOP;
-		opt[1] = TOYTCP_OPT_NOP;
+		if (!sp) {
+			opt[0] = TOYTCP_OPT_NOP;
+			opt[1] = TOYTCP_OPT_NOP;
+		}
 		opt[2] = TOYTCP_OPT_TIMESTAMP;
 		opt[3] = TOYTCP_OPT_TIMESTAMP_LEN;
 		put_unaligned_be32(opts->tsval, opt + 4);
@@ -263,6 +283,19 @@ int toytcp_build_tcp_header(struct sk_buff *skb, __be16 sport, __be16 dport,
 		opt[1] = TOYTCP_OPT_WSCALE;
 		opt[2] = TOYTCP_OPT_WSCALE_LEN;
 		opt[3] = opts->wscale;
+		opt += TOYTCP_OPT_WSCALE_LEN + 1;
+	}
+	if (nsacks) {
+		/* RFC 2018 §3: kind 5, length 2 + 8n, then n left and right edges */
+		opt[0] = TOYTCP_OPT_NOP;
+		opt[1] = TOYTCP_OPT_NOP;
+		opt[2] = TOYTCP_OPT_SACK;
+		opt[3] = TOYTCP_OPT_SACK_BASE + nsacks * TOYTCP_OPT_SACK_PERBLOCK;
+		opt += 4;
+		for (i = 0; i < nsacks; i++, opt += TOYTCP_OPT_SACK_PERBLOCK) {
+			put_unaligned_be32(opts->sacks[i].start, opt);
+			put_unaligned_be32(opts->sacks[i].end, opt + 4);
+		}
 	}
 	return len;
 }
@@ -289,7 +322,7 @@ EXPORT_SYMBOL_IF_KUNIT(toytcp_build_header);
 
 /**
  * toytcp_syn_options() - what our SYN or SYN-ACK says: the MSS, and window
- * scaling and timestamps while they are on (in SYN_SENT: offered; in
+ * scaling, timestamps and SACK permitted while they are on (in SYN_SENT: offered; in
  * SYN_RECV: both sides want them).
  * @sk: the socket.
  * @opts: filled in.
@@ -305,25 +338,32 @@ void toytcp_syn_options(struct sock *sk, struct toytcp_opts *opts)
 	opts->saw_tstamp = tp->tstamp_ok;
 	opts->tsval = toytcp_ts_now(tp);
 	opts->tsecr = sk->sk_state == TCP_SYN_RECV ? tp->ts_recent : 0;
+	opts->saw_sack_perm = tp->sack_ok;
 }
 EXPORT_SYMBOL_IF_KUNIT(toytcp_syn_options);
 
 /*
  * The options of any other segment of the connection: timestamps, once
  * both SYNs agreed on them (in SYN_SENT they are only offered: a reset
- * sent there has none, as Linux's).
+ * sent there has none, as Linux's); SACK blocks in a segment without data
+ * when @sack (toytcp_sack_blocks()).
  */
-static const struct toytcp_opts *toytcp_seg_options(struct sock *sk, struct toytcp_opts *opts)
+static const struct toytcp_opts *toytcp_seg_options(struct sock *sk, struct toytcp_opts *opts,
+						    bool sack)
 {
 	struct toytcp_sock *tp = toytcp_sk(sk);
 
-	if (!tp->tstamp_ok || sk->sk_state == TCP_SYN_SENT)
+	if (sk->sk_state == TCP_SYN_SENT)
 		return NULL;
 	memset(opts, 0, sizeof(*opts));
-	opts->saw_tstamp = true;
-	opts->tsval = toytcp_ts_now(tp);
-	opts->tsecr = tp->ts_recent;
-	return opts;
+	if (tp->tstamp_ok) {
+		opts->saw_tstamp = true;
+		opts->tsval = toytcp_ts_now(tp);
+		opts->tsecr = tp->ts_recent;
+	}
+	if (sack)
+		toytcp_sack_blocks(sk, opts);
+	return tp->tstamp_ok || opts->num_sacks ? opts : NULL;
 }
 
 static struct sk_buff *toytcp_alloc_segment(struct sock *sk, unsigned int datalen)
@@ -374,7 +414,7 @@ static int toytcp_send_ctl(struct sock *sk, u32 seq, u8 flags)
 		o = &opts;
 		wnd = toytcp_select_window(sk);	/* at most 65535 in these states */
 	} else {
-		o = toytcp_seg_options(sk, &opts);
+		o = toytcp_seg_options(sk, &opts, !(flags & TOYTCP_RST));
 		wnd = flags & TOYTCP_RST ? 0 : toytcp_window_field(tp, toytcp_select_window(sk));
 	}
 	toytcp_build_header(skb, sk, seq, tp->rcv_nxt, flags, wnd, o);
@@ -627,7 +667,7 @@ static int toytcp_send_data(struct sock *sk, u32 seq, unsigned int len, bool fin
 		flags |= TOYTCP_FIN;
 	toytcp_build_header(skb, sk, seq, tp->rcv_nxt, flags,
 			    toytcp_window_field(tp, toytcp_select_window(sk)),
-			    toytcp_seg_options(sk, &opts));
+			    toytcp_seg_options(sk, &opts, false));
 	if (len > tp->mss) {
 		/* several wire segments: the GSO layer or the device cuts them */
 		skb_shinfo(skb)->gso_size = tp->mss;
@@ -763,20 +803,32 @@ static void toytcp_sync_mss(struct sock *sk)
  * @sk: the socket, locked, in a state that may send data.
  *
  * The limit is the smaller of the peer's window (flow control) and the
- * congestion window, counted from snd_una.
+ * congestion window, counted from snd_una; in SACK recovery, lost holes
+ * go again first and new data fills what the pipe leaves of cwnd
+ * (toytcp_sack_retransmit()).
  */
 void toytcp_push(struct sock *sk)
 {
 	struct toytcp_sock *tp = toytcp_sk(sk);
+	u32 limit;
 
 	if (!((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT |
 				     TCPF_FIN_WAIT1 | TCPF_CLOSING |
 				     TCPF_LAST_ACK)))
 		return;
 	toytcp_sync_mss(sk);
+	limit = tp->snd_una + min(tp->snd_wnd, tp->snd_cwnd);
+	if (tp->in_recovery && tp->sack_ok) {
+		/* lost holes first; new data in what the pipe leaves of cwnd */
+		u32 room = toytcp_sack_retransmit(sk);
+
+		if (toytcp_seq_before(tp->snd_nxt + room, tp->snd_una + tp->snd_wnd))
+			limit = tp->snd_nxt + room;
+		else
+			limit = tp->snd_una + tp->snd_wnd;
+	}
 
 	while (toytcp_seq_before(tp->snd_nxt, tp->write_seq)) {
-		u32 limit = tp->snd_una + min(tp->snd_wnd, tp->snd_cwnd);
 		u32 unsent = tp->write_seq - tp->snd_nxt;
 		u32 len;
 		bool fin;
@@ -847,6 +899,36 @@ void toytcp_retransmit(struct sock *sk)
 }
 
 /**
+ * toytcp_retransmit_at() - send one segment again from @seq: at most an
+ * MSS, not past @end, with our FIN if it follows and was sent; snd_nxt
+ * stays.
+ * @sk: the socket, locked.
+ * @seq: its first sequence number, in [snd_una, snd_max).
+ * @end: where it must stop (a hole's end).
+ *
+ * Return: the sequence numbers sent again (the FIN counts one), 0 if none.
+ */
+u32 toytcp_retransmit_at(struct sock *sk, u32 seq, u32 end)
+{
+	struct toytcp_sock *tp = toytcp_sk(sk);
+	u32 len;
+	bool fin;
+
+	if (!toytcp_seq_in_window(seq, tp->snd_una, tp->snd_max) ||
+	    toytcp_seq_after(seq, tp->write_seq) || toytcp_seq_after(seq, end))
+		return 0;
+	len = min3((u32)tp->mss, tp->write_seq - seq, end - seq);
+	fin = tp->fin_queued && seq + len == tp->write_seq &&
+	      toytcp_seq_after(tp->snd_max, tp->write_seq);
+	if (!len && !fin)
+		return 0;
+	tp->lost++;
+	if (toytcp_send_data(sk, seq, len, fin))
+		return 0;
+	return len + fin;
+}
+
+/**
  * toytcp_retransmit_head() - send the oldest unacknowledged segment again
  * (fast retransmit, and NewReno's partial ACKs); snd_nxt stays.
  * @sk: the socket, locked.
@@ -854,16 +936,8 @@ void toytcp_retransmit(struct sock *sk)
 void toytcp_retransmit_head(struct sock *sk)
 {
 	struct toytcp_sock *tp = toytcp_sk(sk);
-	u32 len = min_t(u32, tp->mss, tp->write_seq - tp->snd_una);
-	bool fin;
 
-	if (!toytcp_seq_before(tp->snd_una, tp->snd_max) ||
-	    toytcp_seq_after(tp->snd_una, tp->write_seq))
-		return;
-	fin = tp->fin_queued && tp->snd_una + len == tp->write_seq &&
-	      toytcp_seq_after(tp->snd_max, tp->write_seq);
-	tp->lost++;
-	toytcp_send_data(sk, tp->snd_una, len, fin);
+	toytcp_retransmit_at(sk, tp->snd_una, tp->snd_max);
 }
 
 /**

@@ -271,6 +271,10 @@ static void toytcp_get_info(struct sock *sk, struct tcp_info *info)
 		info->tcpi_snd_wscale = tp->snd_wscale;
 		info->tcpi_rcv_wscale = tp->rcv_wscale;
 	}
+	if (tp->sack_ok && (1 << sk->sk_state) & TOYTCPF_SYNCHRONIZED)
+		info->tcpi_options |= TCPI_OPT_SACK;
+	if (tp->mss)
+		info->tcpi_sacked = DIV_ROUND_UP(tp->sacked_bytes, tp->mss);
 	info->tcpi_snd_mss = tp->mss;
 	info->tcpi_rcv_mss = tp->advmss;
 	info->tcpi_advmss = tp->advmss;

@@ -1343,6 +1343,9 @@ struct tt_pkt {
 	int8_t wscale;		/* window scale option, -1 if none */
 	bool ts;		/* timestamps option */
 	uint32_t tsval, tsecr;
+	bool sack_perm;		/* SACK permitted option */
+	uint8_t nsacks;		/* SACK blocks */
+	uint32_t sacks[4][2];	/* their left and right edges */
 };
 
 #define TT_F_FIN 0x01
@@ -1423,6 +1426,8 @@ static inline int tt_pcap_read(const char *path, struct tt_pkt **out)
 		p.wscale = -1;
 		p.ts = false;
 		p.tsval = p.tsecr = 0;
+		p.sack_perm = false;
+		p.nsacks = 0;
 		/* the options (as far as the snapshot holds them) */
 		for (unsigned int o = 20; o < doff && 14 + ihl + o < take;) {
 			const uint8_t *op = th + o;
@@ -1446,6 +1451,14 @@ static inline int tt_pcap_read(const char *path, struct tt_pkt **out)
 				p.ts = true;
 				p.tsval = tt_be32(op + 2);
 				p.tsecr = tt_be32(op + 6);
+			} else if (op[0] == 4 && ol == 2) {
+				p.sack_perm = true;
+			} else if (op[0] == 5 && ol >= 10 && (ol - 2) % 8 == 0 && ol <= 34) {
+				p.nsacks = (ol - 2) / 8;
+				for (unsigned int b = 0; b < p.nsacks; b++) {
+					p.sacks[b][0] = tt_be32(op + 2 + 8 * b);
+					p.sacks[b][1] = tt_be32(op + 6 + 8 * b);
+				}
 			}
 			o += ol;
 		}

@@ -1,0 +1,396 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * toytcp_sack.c: selective acknowledgment (RFC 2018, D-SACK RFC 2883) and
+ * the loss recovery it allows (RFC 6675), when both SYNs carried SACK
+ * permitted.
+ *
+ * Receiver: a cumulative ACK can only say "everything before this byte";
+ * with a hole, the peer cannot tell what came after it. Every ACK without
+ * data also names up to 4 (3 beside timestamps) ranges of the
+ * out-of-order queue: first the one holding the segment that arrived
+ * last, then the others in order. A segment that brought nothing new (an
+ * old duplicate) is reported once, as the first block (D-SACK), so the
+ * peer can tell that its retransmission was not needed.
+ *
+ *   ACK 1001  SACK 2001-4001 5001-6001     "I hold 1001..2000? no:
+ *                                           2001..4000 and 5001..6000"
+ *
+ * Sender: the ranges the peer holds are kept in a scoreboard (tp->sacked,
+ * sorted, merged). A hole with more than DupThresh - 1 MSS SACKed above it
+ * (or DupThresh SACKed ranges) is taken as lost (RFC 6675 IsLost()).
+ * Recovery then starts on the first such ACK, not only on the third
+ * duplicate, and each ACK sends:
+ *
+ *   1. lost holes not yet sent again, from the lowest (HighRxt moves up)
+ *   2. new data
+ *
+ * as long as the data in the network (the "pipe": not SACKed and not lost,
+ * plus what was sent again) is under cwnd, so several holes are repaired
+ * in one round trip with no timeout. RFC 6675's rule 3 (sending again a
+ * hole not yet taken as lost, when nothing else may go) [not done: the
+ * timer covers it]. SACK information is advisory (the peer may renege,
+ * RFC 2018 §8): nothing is freed before the cumulative ACK, and a
+ * retransmission timeout forgets the scoreboard.
+ *
+ * Only segments without data carry SACK blocks: a data segment's MSS
+ * already counts the header with the timestamps only.
+ */
+#include <kunit/visibility.h>
+
+#include "toytcp.h"
+
+static u32 toytcp_seq_max(u32 a, u32 b)
+{
+	return toytcp_seq_after(a, b) ? a : b;
+}
+
+static u32 toytcp_seq_min(u32 a, u32 b)
+{
+	return toytcp_seq_before(a, b) ? a : b;
+}
+
+/* A new connection (or a timeout): nothing known, nothing to report. */
+void toytcp_sack_reset(struct toytcp_sock *tp)
+{
+	tp->dsack.start = tp->dsack.end;
+	tp->nr_sacked = 0;
+	tp->sacked_bytes = 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(toytcp_sack_reset);
+
+/* ---- receiver: the blocks our ACKs carry ---- */
+
+/* A segment went to the out-of-order queue at @seq: our first block now. */
+void toytcp_sack_note_ooo(struct toytcp_sock *tp, u32 seq)
+{
+	tp->sack_recent = seq;
+}
+
+/* Bytes [@start, @end) came again, already held: report them once (RFC 2883). */
+void toytcp_sack_note_dup(struct toytcp_sock *tp, u32 start, u32 end)
+{
+	if (tp->sack_ok && toytcp_seq_before(start, end)) {
+		tp->dsack.start = start;
+		tp->dsack.end = end;
+	}
+}
+
+/*
+ * The out-of-order queue as ranges, from the first at or after @from:
+ * skbs that continue each other make one range. Returns false when none.
+ */
+static bool toytcp_ooo_range(struct sock *sk, u32 from, struct toytcp_sack_block *r)
+{
+	struct sk_buff *skb;
+	bool found = false;
+
+	skb_queue_walk(&toytcp_sk(sk)->ooo_queue, skb) {
+		u32 seq = TOYTCP_SKB_CB(skb)->seq, end = seq + skb->len;
+
+		if (found) {
+			if (seq != r->end)
+				break;
+			r->end = end;
+		} else if (toytcp_seq_after(end, from)) {
+			r->start = seq;
+			r->end = end;
+			found = true;
+		}
+	}
+	return found;
+}
+
+/* The range of the out-of-order queue that holds @seq, if any. */
+static bool toytcp_ooo_range_of(struct sock *sk, u32 seq, struct toytcp_sack_block *r)
+{
+	u32 from = toytcp_sk(sk)->rcv_nxt;
+	struct toytcp_sack_block cur;
+
+	while (toytcp_ooo_range(sk, from, &cur)) {
+		if (toytcp_seq_in_window(seq, cur.start, cur.end)) {
+			*r = cur;
+			return true;
+		}
+		if (toytcp_seq_after_eq(cur.start, seq))
+			return false;
+		from = cur.end;
+	}
+	return false;
+}
+
+/**
+ * toytcp_sack_blocks() - the SACK blocks of the ACK about to leave.
+ * @sk: the socket, locked.
+ * @opts: its options; @opts->num_sacks and @opts->sacks are filled in,
+ *        as many as fit beside the timestamps if @opts->saw_tstamp.
+ *
+ * A pending D-SACK first (and then forgotten), then the range holding the
+ * last out-of-order arrival, then the other ranges from the lowest.
+ */
+void toytcp_sack_blocks(struct sock *sk, struct toytcp_opts *opts)
+{
+	struct toytcp_sock *tp = toytcp_sk(sk);
+	struct toytcp_sack_block r, first = {};
+	unsigned int max = opts->saw_tstamp ? TOYTCP_MAX_SACK_BLOCKS - 1 :
+					      TOYTCP_MAX_SACK_BLOCKS;
+	u32 from = tp->rcv_nxt;
+	unsigned int n = 0;
+
+	opts->num_sacks = 0;
+	if (!tp->sack_ok)
+		return;
+	if (tp->dsack.start != tp->dsack.end) {
+		opts->sacks[n++] = tp->dsack;
+		tp->dsack.start = tp->dsack.end;
+		toytcp_inc_stat(sock_net(sk), TOYTCP_MIB_DSACKSENT);
+	}
+	if (toytcp_ooo_range_of(sk, tp->sack_recent, &first))
+		opts->sacks[n++] = first;
+	while (n < max && toytcp_ooo_range(sk, from, &r)) {
+		from = r.end;
+		if (r.start != first.start || r.end != first.end)
+			opts->sacks[n++] = r;
+	}
+	opts->num_sacks = n;
+}
+EXPORT_SYMBOL_IF_KUNIT(toytcp_sack_blocks);
+
+/* ---- sender: the scoreboard ---- */
+
+static void toytcp_sack_count(struct toytcp_sock *tp)
+{
+	u32 bytes = 0;
+	int i;
+
+	for (i = 0; i < tp->nr_sacked; i++)
+		bytes += tp->sacked[i].end - tp->sacked[i].start;
+	tp->sacked_bytes = bytes;
+}
+
+/* Add [@start, @end) to the scoreboard, merging what it touches. */
+static void toytcp_sack_insert(struct toytcp_sock *tp, u32 start, u32 end)
+{
+	struct toytcp_sack_block *sb = tp->sacked;
+	int n = tp->nr_sacked, i = 0, j;
+
+	while (i < n && toytcp_seq_before(sb[i].end, start))
+		i++;		/* wholly below, not even touching */
+	for (j = i; j < n && toytcp_seq_before_eq(sb[j].start, end); j++) {
+		start = toytcp_seq_min(start, sb[j].start);
+		end = toytcp_seq_max(end, sb[j].end);
+	}
+	if (j == i) {
+		/* a new range at i; when full, the highest is forgotten */
+		if (n == TOYTCP_SCOREBOARD_MAX) {
+			if (i == n)
+				return;
+			n--;
+		}
+		memmove(&sb[i + 1], &sb[i], (n - i) * sizeof(*sb));
+		n++;
+	} else {
+		/* ranges i..j-1 become one */
+		memmove(&sb[i + 1], &sb[j], (n - j) * sizeof(*sb));
+		n -= j - i - 1;
+	}
+	sb[i].start = start;
+	sb[i].end = end;
+	tp->nr_sacked = n;
+}
+
+/* The cumulative ACK moved: forget what it covers. */
+void toytcp_sack_trim(struct toytcp_sock *tp)
+{
+	int i = 0, n = tp->nr_sacked;
+
+	while (i < n && toytcp_seq_before_eq(tp->sacked[i].end, tp->snd_una))
+		i++;
+	if (i) {
+		memmove(tp->sacked, tp->sacked + i, (n - i) * sizeof(*tp->sacked));
+		tp->nr_sacked = n - i;
+	}
+	if (tp->nr_sacked && toytcp_seq_before(tp->sacked[0].start, tp->snd_una))
+		tp->sacked[0].start = tp->snd_una;
+	toytcp_sack_count(tp);
+}
+EXPORT_SYMBOL_IF_KUNIT(toytcp_sack_trim);
+
+/**
+ * toytcp_sack_update() - take the SACK blocks of an ACK (snd_una already
+ * moved to its ACK number) into the scoreboard.
+ * @sk: the socket, locked.
+ * @opts: the ACK's options.
+ *
+ * A first block below the ACK number, or inside the second block, is a
+ * D-SACK (RFC 2883 §4): counted, not a hole's news. A block that is empty,
+ * reaches beyond what was sent, or lies wholly below snd_una is ignored;
+ * one that starts below snd_una counts from there.
+ *
+ * Return: bytes newly SACKed.
+ */
+u32 toytcp_sack_update(struct sock *sk, const struct toytcp_opts *opts)
+{
+	struct toytcp_sock *tp = toytcp_sk(sk);
+	u32 before = tp->sacked_bytes;
+	unsigned int i;
+
+	if (!tp->sack_ok)
+		return 0;
+	for (i = 0; i < opts->num_sacks; i++) {
+		struct toytcp_sack_block b = opts->sacks[i];
+
+		if (!toytcp_seq_before(b.start, b.end))
+			continue;
+		if (i == 0 && (toytcp_seq_before_eq(b.end, tp->snd_una) ||
+			       (opts->num_sacks > 1 &&
+				toytcp_seq_after_eq(b.start, opts->sacks[1].start) &&
+				toytcp_seq_before_eq(b.end, opts->sacks[1].end)))) {
+			toytcp_inc_stat(sock_net(sk), TOYTCP_MIB_DSACKRECV);
+			continue;
+		}
+		if (toytcp_seq_after(b.end, tp->snd_max) ||
+		    toytcp_seq_before_eq(b.end, tp->snd_una))
+			continue;
+		toytcp_sack_insert(tp, toytcp_seq_max(b.start, tp->snd_una), b.end);
+	}
+	toytcp_sack_count(tp);
+	return tp->sacked_bytes > before ? tp->sacked_bytes - before : 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(toytcp_sack_update);
+
+/**
+ * toytcp_sack_lost_edge() - RFC 6675 IsLost() for the whole flight: every
+ * byte not SACKed below the returned sequence number is taken as lost.
+ * @tp: the control block.
+ *
+ * A byte is lost when more than (DupThresh - 1) * MSS bytes, or DupThresh
+ * separate ranges, above it are SACKed; going down the scoreboard, the
+ * first range where that holds is where loss begins.
+ *
+ * Return: the edge; snd_una if nothing is lost.
+ */
+u32 toytcp_sack_lost_edge(const struct toytcp_sock *tp)
+{
+	u32 bytes = 0;
+	int i;
+
+	for (i = tp->nr_sacked - 1; i >= 0; i--) {
+		bytes += tp->sacked[i].end - tp->sacked[i].start;
+		if (bytes > (TOYTCP_DUPTHRESH - 1) * tp->mss ||
+		    tp->nr_sacked - i >= TOYTCP_DUPTHRESH)
+			return tp->sacked[i].start;
+	}
+	return tp->snd_una;
+}
+EXPORT_SYMBOL_IF_KUNIT(toytcp_sack_lost_edge);
+
+/* Bytes in [snd_una, @seq) the peer has not SACKed. */
+static u32 toytcp_unsacked_below(const struct toytcp_sock *tp, u32 seq)
+{
+	u32 bytes = seq - tp->snd_una;
+	int i;
+
+	for (i = 0; i < tp->nr_sacked; i++) {
+		const struct toytcp_sack_block *b = &tp->sacked[i];
+
+		if (!toytcp_seq_before(b->start, seq))
+			break;
+		bytes -= toytcp_seq_min(b->end, seq) - b->start;
+	}
+	return bytes;
+}
+
+/**
+ * toytcp_sack_pipe() - RFC 6675 SetPipe(): the bytes taken to be in the
+ * network: sent and neither SACKed nor lost, plus lost ones sent again
+ * (below HighRxt).
+ * @tp: the control block, in SACK recovery.
+ * @lost: toytcp_sack_lost_edge().
+ *
+ * Return: the pipe, in bytes.
+ */
+u32 toytcp_sack_pipe(const struct toytcp_sock *tp, u32 lost)
+{
+	u32 rxt = toytcp_seq_min(toytcp_seq_max(tp->high_rxt, tp->snd_una), tp->snd_max);
+
+	return tp->snd_max - tp->snd_una - tp->sacked_bytes -
+	       toytcp_unsacked_below(tp, lost) + toytcp_unsacked_below(tp, rxt);
+}
+EXPORT_SYMBOL_IF_KUNIT(toytcp_sack_pipe);
+
+/* The first byte at or after @seq that the peer has not SACKed. */
+static u32 toytcp_next_unsacked(const struct toytcp_sock *tp, u32 seq, u32 *hole_end)
+{
+	int i;
+
+	*hole_end = tp->snd_max;
+	for (i = 0; i < tp->nr_sacked; i++) {
+		const struct toytcp_sack_block *b = &tp->sacked[i];
+
+		if (toytcp_seq_before_eq(b->end, seq))
+			continue;
+		if (toytcp_seq_before_eq(b->start, seq)) {
+			seq = b->end;	/* inside this range: the hole after it */
+			continue;
+		}
+		*hole_end = b->start;
+		break;
+	}
+	return seq;
+}
+
+/**
+ * toytcp_sack_enter_recovery() - is a loss known? Either a third duplicate
+ * ACK or a hole with enough SACKed above it (RFC 6675 §5), for data sent
+ * after the last recovery: ssthresh and cwnd halve, and recovery sends the
+ * first hole again at once.
+ * @sk: the socket, locked, with SACK on.
+ *
+ * Return: true if recovery began.
+ */
+bool toytcp_sack_enter_recovery(struct sock *sk)
+{
+	struct toytcp_sock *tp = toytcp_sk(sk);
+
+	if (tp->in_recovery || !toytcp_seq_after(tp->snd_una, tp->recover) ||
+	    tp->snd_una == tp->snd_max)
+		return false;
+	if (tp->dupacks < TOYTCP_DUPTHRESH &&
+	    toytcp_sack_lost_edge(tp) == tp->snd_una)
+		return false;
+	toytcp_cc_enter_recovery(sk);
+	toytcp_inc_stat(sock_net(sk), TOYTCP_MIB_SACKRECOVERY);
+	/* RFC 6675 §5 (4.3): the first segment not acknowledged goes at once */
+	tp->high_rxt = tp->snd_una + toytcp_retransmit_at(sk, tp->snd_una, tp->snd_max);
+	return true;
+}
+
+/**
+ * toytcp_sack_retransmit() - in SACK recovery, send lost holes again from
+ * HighRxt up, while the pipe is under cwnd.
+ * @sk: the socket, locked.
+ *
+ * Return: room left under cwnd for new data, in bytes.
+ */
+u32 toytcp_sack_retransmit(struct sock *sk)
+{
+	struct toytcp_sock *tp = toytcp_sk(sk);
+	u32 lost = toytcp_sack_lost_edge(tp);
+	u32 pipe = toytcp_sack_pipe(tp, lost);
+	u32 seq = toytcp_seq_max(tp->high_rxt, tp->snd_una);
+
+	while (pipe < tp->snd_cwnd) {
+		u32 hole_end, sent;
+
+		seq = toytcp_next_unsacked(tp, seq, &hole_end);
+		if (!toytcp_seq_before(seq, lost))
+			break;
+		sent = toytcp_retransmit_at(sk, seq, toytcp_seq_min(hole_end, lost));
+		if (!sent)
+			break;
+		seq += sent;
+		tp->high_rxt = seq;
+		pipe += sent;
+	}
+	return pipe < tp->snd_cwnd ? tp->snd_cwnd - pipe : 0;
+}

@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * VM test (issue 10): SACK (RFC 2018) with Linux TCP as the peer, toytcp
+ * in namespace A, Linux in B with its net.ipv4.tcp_sack on and off,
+ * toytcp as client and as server: 4 cases.
+ *
+ * Each case captures on B's veth end while both ends send
+ * TOYTCP_SACK_BYTES (1 MB) at once through netem loss (1 % each way),
+ * byte-exact, and checks:
+ *   - toytcp's SYN (or SYN-ACK, when both SYNs offer it) carries SACK
+ *     permitted; Linux's as its switch says;
+ *   - with SACK on both sides, SACK blocks come both ways (toytcp reports
+ *     the holes in what Linux sent, Linux the holes in toytcp's), each
+ *     block above the segment's ACK number or a D-SACK below it, and no
+ *     segment with data carries one from toytcp; with it off, none at all;
+ *   - TCP_INFO of toytcp's socket has TCPI_OPT_SACK as negotiated, and
+ *     with SACK on its SackRecovery counter grew.
+ *
+ * TOYTCP_TEST_FAMILY=inet runs toytcp's side as Linux TCP (checks the test).
+ */
+#include "toytcp_test.h"
+
+#include "kselftest_harness.h"
+
+#define PORT 5302
+#define MB (1024 * 1024ULL)
+
+struct scase {
+	bool linux_sack, toy_client;
+};
+
+FIXTURE(sack) { int unused; };
+FIXTURE_VARIANT(sack) { struct scase c; };
+FIXTURE_SETUP(sack)
+{
+	ASSERT_LT(0, tt_family()) TH_LOG("toytcp not loaded");
+	ASSERT_EQ(0, tt_net_up());
+}
+FIXTURE_TEARDOWN(sack)
+{
+	tt_netem_both(NULL);
+	tt_net_down();
+}
+
+#define SV(name, on, client)						\
+	FIXTURE_VARIANT_ADD(sack, name) {				\
+		.c = { .linux_sack = on, .toy_client = client }		\
+	}
+SV(linux_sack_toy_client, true, true);
+SV(linux_sack_toy_server, true, false);
+SV(linux_no_sack_toy_client, false, true);
+SV(linux_no_sack_toy_server, false, false);
+
+TEST_F_TIMEOUT(sack, blocks_both_ways, 300)
+{
+	const struct scase *c = &variant->c;
+	uint64_t n = tt_env_size("TOYTCP_SACK_BYTES", MB);
+	bool on = c->linux_sack;	/* toytcp offers it */
+	uint32_t a = tt_ip(TT_ADDR_A);
+	int lfd, toy = -1, lin = -1, npk, toy_blocks = 0, lin_blocks = 0;
+	int syn_perm[2] = { -1, -1 };	/* toytcp's, Linux's first SYN or SYN-ACK */
+	long rec0 = tt_inet_mode() ? 0 : tt_stat("SackRecovery");
+	struct tt_tcp_info ti;
+	struct tt_pkt *pk;
+	struct tt_cap cap;
+	char why[200];
+
+	ASSERT_EQ(0, tt_sh("ip netns exec " TT_NS_B " sysctl -q -w net.ipv4.tcp_sack=%d", on));
+	ASSERT_EQ(0, tt_cap_start(&cap, TT_B, TT_IF_B, "tcp port 5302"));
+	if (c->toy_client) {
+		lfd = tt_listen_in(TT_B, AF_INET, TT_ADDR_B, PORT, 4);
+		ASSERT_LE(0, lfd);
+		ASSERT_EQ(0, tt_pair_via(lfd, TT_A, tt_family(), TT_ADDR_B, PORT, &toy, &lin));
+	} else {
+		lfd = tt_listen_in(TT_A, tt_family(), TT_ADDR_A, PORT, 4);
+		ASSERT_LE(0, lfd);
+		ASSERT_EQ(0, tt_pair_via(lfd, TT_B, AF_INET, TT_ADDR_A, PORT, &lin, &toy));
+	}
+	close(lfd);
+	ASSERT_EQ(0, tt_netem_both("loss 1%"));
+	EXPECT_EQ(0, tt_xfer_pair(toy, lin, n, 2018, 60000, "toytcp", "Linux", why, sizeof(why)))
+		TH_LOG("%s", why);
+	tt_netem_both(NULL);
+
+	ASSERT_EQ(0, tt_tcp_info(toy, &ti));
+	EXPECT_EQ(on, !!(ti.b.tcpi_options & TCPI_OPT_SACK));
+	close(toy);
+	close(lin);
+	tt_cap_stop(&cap);
+	tt_sh("ip netns exec " TT_NS_B " sysctl -q -w net.ipv4.tcp_sack=1");
+	if (on && !tt_inet_mode())
+		EXPECT_LT(rec0, tt_stat("SackRecovery"));
+
+	npk = tt_pcap_read(cap.path, &pk);
+	ASSERT_LT(0, npk) TH_LOG("no capture in %s", cap.path);
+	for (int i = 0; i < npk; i++) {
+		const struct tt_pkt *p = &pk[i];
+		bool from_toy = p->saddr == a;
+
+		if (p->flags & TT_F_SYN) {
+			if (syn_perm[!from_toy] < 0)
+				syn_perm[!from_toy] = p->sack_perm;
+			continue;
+		}
+		if (!p->nsacks)
+			continue;
+		*(from_toy ? &toy_blocks : &lin_blocks) += 1;
+		if (from_toy)
+			EXPECT_EQ(0, p->len) TH_LOG("toytcp: SACK blocks on a data segment");
+		for (int b = 0; b < p->nsacks; b++) {
+			uint32_t l = p->sacks[b][0], r = p->sacks[b][1];
+
+			EXPECT_TRUE((int32_t)(r - l) > 0)
+				TH_LOG("%s: empty block %u-%u", from_toy ? "toytcp" : "Linux", l, r);
+			/* above the ACK, or (first block only) a D-SACK below it */
+			EXPECT_TRUE((int32_t)(l - p->ack) > 0 ||
+				    (b == 0 && (int32_t)(r - p->ack) <= 0) ||
+				    (b == 0 && p->nsacks > 1))
+				TH_LOG("%s: block %u-%u at ACK %u", from_toy ? "toytcp" : "Linux",
+				       l, r, p->ack);
+		}
+	}
+	/* toytcp always offers; whoever answers the SYN only when both do */
+	EXPECT_EQ(c->toy_client || on, syn_perm[0] == 1)
+		TH_LOG("toytcp's SYN or SYN-ACK: SACK permitted %d", syn_perm[0]);
+	EXPECT_EQ(on, syn_perm[1] == 1) TH_LOG("Linux's: SACK permitted %d", syn_perm[1]);
+	if (on) {
+		EXPECT_LT(0, toy_blocks) TH_LOG("toytcp sent no SACK block");
+		EXPECT_LT(0, lin_blocks) TH_LOG("Linux sent no SACK block");
+	} else {
+		EXPECT_EQ(0, toy_blocks);
+		EXPECT_EQ(0, lin_blocks);
+	}
+	printf("# Linux sack=%d, toytcp %s: %d segments, %d with SACK from toytcp, %d from Linux, %u retransmitted by toytcp\n",
+	       on, c->toy_client ? "client" : "server", npk, toy_blocks, lin_blocks,
+	       ti.b.tcpi_total_retrans);
+	free(pk);
+	unlink(cap.path);
+}
+
+TEST_HARNESS_MAIN
