@@ -171,6 +171,7 @@ static void run_case(struct __test_metadata *_metadata, const struct xcase *c)
 	uint64_t down = c->down == BIG ? big_bytes() : c->down;
 	const char *toy_tab, *peer_tab;
 	unsigned int life;
+	long resets0;
 	double t0;
 
 	peer.fam = c->peer == PEER_LINUX ? AF_INET : tt_family();
@@ -194,6 +195,7 @@ static void run_case(struct __test_metadata *_metadata, const struct xcase *c)
 	toy.ready_wfd = peer.ready_wfd = rp[1];
 	/* a child lives at most this long: 100 KB/s at worst, plus a minute */
 	life = 60 + (up + down) / 100000;
+	resets0 = tt_stat("EstabResets");
 	ASSERT_EQ(0, tt_spawn(&ch, peer_ns, life, peer_main, &peer));
 	t0 = tt_now();
 	run_side(&toy, &tr);
@@ -232,7 +234,8 @@ static void run_case(struct __test_metadata *_metadata, const struct xcase *c)
 	EXPECT_EQ(toy_first ? TCP_TIME_WAIT : 0,
 		  tt_proc_wait(TT_A, toy_tab, tr.lport, tr.rport,
 			       toy_first ? TCP_TIME_WAIT : 0, 5000))
-		TH_LOG("toy side %d->%d in %s", tr.lport, tr.rport, toy_tab);
+		TH_LOG("toy side %d->%d in %s (resets taken during the case: %ld)",
+		       tr.lport, tr.rport, toy_tab, tt_stat("EstabResets") - resets0);
 	EXPECT_EQ(toy_first ? 0 : TCP_TIME_WAIT,
 		  tt_proc_wait(peer_ns, peer_tab, pr.lport, pr.rport,
 			       toy_first ? 0 : TCP_TIME_WAIT, 5000))
