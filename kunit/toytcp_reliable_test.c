@@ -206,9 +206,18 @@ static void nagle_decisions(struct kunit *test)
 
 /* --- congestion control --- */
 
-static void cwnd_slow_start_then_avoidance(struct kunit *test)
+/* A conn with reno, the algorithm these cases describe (cubic: toytcp_cong_test.c). */
+static struct th_conn *conn_reno(struct kunit *test)
 {
 	struct th_conn *t = th_conn(test, TCP_ESTABLISHED);
+
+	toytcp_cc_set(t->sk, toytcp_cc_find("reno"));
+	return t;
+}
+
+static void cwnd_slow_start_then_avoidance(struct kunit *test)
+{
+	struct th_conn *t = conn_reno(test);
 	struct toytcp_sock *tp = toytcp_sk(t->sk);
 
 	KUNIT_EXPECT_EQ(test, tp->snd_cwnd, 10 * TH_MSS);	/* RFC 6928 */
@@ -231,7 +240,7 @@ static void cwnd_slow_start_then_avoidance(struct kunit *test)
 /* Three duplicate ACKs, a partial ACK, then the ACK of all (NewReno). */
 static void cwnd_fast_recovery(struct kunit *test)
 {
-	struct th_conn *t = th_conn(test, TCP_ESTABLISHED);
+	struct th_conn *t = conn_reno(test);
 	struct toytcp_sock *tp = toytcp_sk(t->sk);
 	int i;
 
@@ -266,7 +275,7 @@ static void cwnd_fast_recovery(struct kunit *test)
 
 static void cwnd_after_timeout(struct kunit *test)
 {
-	struct th_conn *t = th_conn(test, TCP_ESTABLISHED);
+	struct th_conn *t = conn_reno(test);
 	struct toytcp_sock *tp = toytcp_sk(t->sk);
 
 	tp->nodelay = 1;

@@ -325,13 +325,14 @@ static u32 update(struct th_conn *t, int n, const u32 *edges)
 	return got;
 }
 
-/* A conn with 10 segments of ours in flight (SND(0)..SND(10000)). */
+/* A conn with 10 segments of ours in flight (SND(0)..SND(10000)), reno. */
 static struct th_conn *conn_in_flight(struct kunit *test)
 {
 	struct th_conn *t = conn_sack(test);
 	struct toytcp_sock *tp = toytcp_sk(t->sk);
 	struct th_seg s;
 
+	toytcp_cc_set(t->sk, toytcp_cc_find("reno"));	/* ssthresh = half the flight */
 	tp->nodelay = 1;
 	th_write(t, 10000);
 	while (th_next(t, &s))
@@ -373,12 +374,21 @@ static void scoreboard_dsack_not_kept(struct kunit *test)
 	struct th_conn *t = conn_in_flight(test);
 	struct toytcp_sock *tp = toytcp_sk(t->sk);
 
+	long d0 = toytcp_read_stat(sock_net(t->sk), TOYTCP_MIB_DSACKRECV);
+
 	tp->snd_una = SND(2000);
 	toytcp_sack_trim(tp);
 	update(t, 1, (u32[]){ 0, 1000 });
 	EXPECT_BOARD(test, tp, "");
-	update(t, 2, (u32[]){ 4000, 5000, 3000, 6000 });
-	EXPECT_BOARD(test, tp, "[3000,6000)");
+	KUNIT_EXPECT_EQ(test, toytcp_read_stat(sock_net(t->sk), TOYTCP_MIB_DSACKRECV), d0 + 1);
+	/* a first block inside the second: a D-SACK (the second is news) */
+	update(t, 2, (u32[]){ 6500, 7000, 6000, 8000 });
+	EXPECT_BOARD(test, tp, "[6000,8000)");
+	KUNIT_EXPECT_EQ(test, toytcp_read_stat(sock_net(t->sk), TOYTCP_MIB_DSACKRECV), d0 + 2);
+	/* outside it: news, both */
+	update(t, 2, (u32[]){ 4000, 5000, 6000, 8000 });
+	EXPECT_BOARD(test, tp, "[4000,5000) [6000,8000)");
+	KUNIT_EXPECT_EQ(test, toytcp_read_stat(sock_net(t->sk), TOYTCP_MIB_DSACKRECV), d0 + 2);
 }
 
 /* Past TOYTCP_SCOREBOARD_MAX ranges, the highest are forgotten. */
@@ -434,6 +444,45 @@ static void lost_edge_and_pipe(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, toytcp_sack_pipe(tp, SND(0)), 9000u);
 }
 
+/*
+ * PRR (RFC 6937) by hand: ssthresh 5000, RecoverFS 10000. Pipe above
+ * ssthresh: send delivered * 1/2; at or below: up to ssthresh, at most
+ * one MSS more than delivered (SSRB).
+ */
+static void prr_arithmetic(struct kunit *test)
+{
+	struct th_conn *t = conn_in_flight(test);
+	struct toytcp_sock *tp = toytcp_sk(t->sk);
+
+	tp->in_recovery = true;
+	tp->snd_ssthresh = 5000;
+	tp->recover_fs = 10000;
+	tp->high_rxt = SND(0);
+
+	update(t, 1, (u32[]){ 1000, 2000 });		/* pipe 9000 */
+	toytcp_sack_prr(t->sk, 1000);
+	KUNIT_EXPECT_EQ(test, tp->snd_cwnd, 9000u + 500);
+	tp->prr_out = 500;				/* as if sent */
+	update(t, 1, (u32[]){ 2000, 3000 });		/* pipe 8000 */
+	toytcp_sack_prr(t->sk, 1000);
+	KUNIT_EXPECT_EQ(test, tp->snd_cwnd, 8000u + (2000 * 5000 / 10000 - 500));
+
+	update(t, 1, (u32[]){ 3000, 7000 });		/* [0,1000) lost: pipe 3000 */
+	KUNIT_EXPECT_EQ(test, toytcp_sack_pipe(tp, toytcp_sack_lost_edge(tp)), 3000u);
+	toytcp_sack_prr(t->sk, 4000);
+	KUNIT_EXPECT_EQ(test, tp->snd_cwnd, 5000u);	/* up to ssthresh */
+	tp->prr_out = 6000;
+	toytcp_sack_prr(t->sk, 0);			/* SSRB: one MSS beyond delivered */
+	KUNIT_EXPECT_EQ(test, tp->snd_cwnd, 3000u + 1000);
+
+	/* all SACKed, more sent than delivered: one MSS (SSRB), no less */
+	tp->prr_out = 100000;
+	update(t, 1, (u32[]){ 0, 10000 });
+	toytcp_sack_prr(t->sk, 0);
+	KUNIT_EXPECT_EQ(test, tp->snd_cwnd, TH_MSS);
+	tp->in_recovery = false;
+}
+
 /* --- recovery, through the wire parser --- */
 
 /* The peer's ACK of ISS + 1 + @ack with @n SACK blocks. */
@@ -467,13 +516,19 @@ static void one_hole_one_retransmission(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, (u32)tp->dupacks, 2u);
 	KUNIT_EXPECT_TRUE(test, tp->in_recovery);
 	KUNIT_EXPECT_EQ(test, tp->snd_ssthresh, 5000u);
-	KUNIT_EXPECT_EQ(test, tp->snd_cwnd, 5000u);
 	th_expect(test, t, A, SND(0), RCV(0), 1000);
 	th_expect_none(test, t);
+	/*
+	 * PRR: 7000 in the pipe (10000 sent, 3000 SACKed, 1000 lost and
+	 * sent again), above ssthresh: 1000 delivered * 5000 / 10000 minus
+	 * the 1000 sent is nothing more; cwnd = pipe.
+	 */
+	KUNIT_EXPECT_EQ(test, tp->snd_cwnd, 7000u);
 
-	/* more SACKs: nothing more is lost, nothing new to send */
+	/* more SACKs: nothing more is lost, the pipe down to ssthresh */
 	peer_ack(test, t, 0, 1, (u32[]){ 1000, 6000 });
 	th_expect_none(test, t);
+	KUNIT_EXPECT_EQ(test, tp->snd_cwnd, 5000u);
 
 	/* the retransmission arrives: the ACK jumps to what the peer holds */
 	peer_ack(test, t, 6000, 0, NULL);
@@ -555,6 +610,7 @@ static struct kunit_case toytcp_sack_cases[] = {
 	KUNIT_CASE(scoreboard_dsack_not_kept),
 	KUNIT_CASE(scoreboard_full_forgets_the_highest),
 	KUNIT_CASE(lost_edge_and_pipe),
+	KUNIT_CASE(prr_arithmetic),
 	KUNIT_CASE(one_hole_one_retransmission),
 	KUNIT_CASE(two_holes_one_round_trip),
 	KUNIT_CASE(new_data_in_what_the_pipe_leaves),

@@ -188,6 +188,7 @@ struct sock *toytcp_sk_alloc(struct net *net, gfp_t gfp, int kern)
 	tp->gso_segs = 0;	/* toytcp_sync_offload() decides, from the route */
 	inet_sk(sk)->uc_ttl = -1;	/* the route's hop limit */
 	tp->xmit = toytcp_ip_xmit;
+	toytcp_cc_set(sk, NULL);	/* the module parameter's */
 	toytcp_init_timers(sk);
 
 	/* counted per namespace in the "sockets" column of /proc/net/protocols */

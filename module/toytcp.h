@@ -146,6 +146,42 @@ struct toytcp_opts {
  */
 struct toytcp_port;
 
+/* A congestion control name's room, with its NUL (Linux's TCP_CA_NAME_MAX). */
+#define TOYTCP_CA_NAME_MAX	16
+
+/**
+ * struct toytcp_cc_ops - a congestion control algorithm (toytcp_cong.c):
+ * what it does where RFC 5681 leaves room; slow start and recovery are
+ * shared.
+ * @name: its TCP_CONGESTION name, as Linux's.
+ * @ssthresh: a loss is known (recovery or a timeout): the new ssthresh,
+ *            from snd_cwnd and the flight; may note the loss.
+ * @avoid: congestion avoidance (cwnd >= ssthresh): an ACK covered @acked
+ *         new bytes; grows snd_cwnd.
+ */
+struct toytcp_cc_ops {
+	char name[TOYTCP_CA_NAME_MAX];
+	u32 (*ssthresh)(struct sock *sk);
+	void (*avoid)(struct sock *sk, u32 acked);
+};
+
+/**
+ * struct toytcp_cubic - CUBIC's state (RFC 9438 §4), bytes and times.
+ * @w_max: the window just before the last reduction.
+ * @origin: where W(t) levels off this epoch: @w_max, or cwnd if above it.
+ * @k_ms: K, the time W(t) takes to climb back to @origin.
+ * @epoch_us: when the epoch (avoidance since the last reduction) began,
+ *            toytcp_clock_us(); 0: it begins at the next ACK in avoidance.
+ * @w_est: the window Reno would have now (the Reno-friendly floor).
+ */
+struct toytcp_cubic {
+	u32 w_max;
+	u32 origin;
+	u32 k_ms;
+	u64 epoch_us;
+	u32 w_est;
+};
+
 /* Work a timer could not do while the user held the socket (release_cb). */
 enum {
 	TOYTCP_RETX_DEFERRED,
@@ -218,6 +254,10 @@ enum {
  *          disjoint, not adjacent; @nr_sacked of them, @sacked_bytes bytes.
  * @high_rxt: in SACK recovery, where the retransmission of lost holes has
  *            got to (RFC 6675 HighRxt).
+ * @prr_delivered: in SACK recovery, bytes the peer got since it began
+ *                 (RFC 6937 prr_delivered).
+ * @prr_out: bytes sent since it began (prr_out).
+ * @recover_fs: the flight when it began (RecoverFS).
  * @ts_recent: TS.Recent, the TSval to echo (and PAWS's reference).
  * @ts_recent_stamp: when @ts_recent was taken (seconds, ktime_get_seconds()).
  * @ts_offset: added to our millisecond clock for TSval: a keyed hash of
@@ -238,7 +278,7 @@ enum {
  * @tw_timer: TIME_WAIT (2*MSL), and FIN_WAIT_2 for orphans.
  * @deferred: TOYTCP_*_DEFERRED bits: timer work left for release_sock().
  *
- * Congestion control (RFC 5681, NewReno RFC 6582; bytes):
+ * Congestion control (RFC 5681, NewReno RFC 6582, CUBIC RFC 9438; bytes):
  * @snd_cwnd: congestion window.
  * @snd_ssthresh: slow-start threshold.
  * @recover: snd_max when fast recovery began; recovery ends when it is ACKed.
@@ -246,6 +286,10 @@ enum {
  * @in_recovery: in fast recovery.
  * @lost: segments retransmitted because they were taken as lost.
  * @max_sndwnd: the largest window the peer ever offered (sender SWS).
+ * @cc: the algorithm (TCP_CONGESTION), never NULL once allocated.
+ * @cwnd_limited: at the last toytcp_push(), cwnd was full: growth in
+ *                avoidance is earned only then.
+ * @cubic: its state when it is cubic.
  *
  * Zero window (RFC 9293 §3.8.6.1):
  * @persist_timer: probes a zero window.
@@ -356,6 +400,9 @@ struct toytcp_sock {
 	u8 nr_sacked;
 	u32 sacked_bytes;
 	u32 high_rxt;
+	u32 prr_delivered;
+	u32 prr_out;
+	u32 recover_fs;
 
 	u32 srtt_us;
 	u32 rttvar_us;
@@ -374,6 +421,8 @@ struct toytcp_sock {
 	bool in_recovery;
 	u32 lost;
 	u32 max_sndwnd;
+	const struct toytcp_cc_ops *cc;
+	struct toytcp_cubic cubic;
 
 	struct timer_list persist_timer;
 	u8 persist_backoff;
@@ -400,7 +449,8 @@ struct toytcp_sock {
 	   tw_charged:1,
 	   wscale_ok:1,
 	   tstamp_ok:1,
-	   sack_ok:1;
+	   sack_ok:1,
+	   cwnd_limited:1;
 
 	u32 user_timeout;
 	u8 syn_retries;
@@ -729,6 +779,10 @@ void toytcp_enter_loss(struct sock *sk);
 void toytcp_cc_ack(struct sock *sk, u32 acked);
 void toytcp_cc_dupack(struct sock *sk);
 void toytcp_cc_enter_recovery(struct sock *sk);
+const struct toytcp_cc_ops *toytcp_cc_find(const char *name);
+void toytcp_cc_set(struct sock *sk, const struct toytcp_cc_ops *ops);
+u32 toytcp_cubic_k_ms(u32 gap, u32 mss);
+u32 toytcp_cubic_window(u32 w_max, u32 k_ms, u32 t_ms, u32 mss);
 
 /* toytcp_data.c */
 int toytcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t len);
@@ -773,6 +827,7 @@ u32 toytcp_sack_update(struct sock *sk, const struct toytcp_opts *opts);
 u32 toytcp_sack_lost_edge(const struct toytcp_sock *tp);
 u32 toytcp_sack_pipe(const struct toytcp_sock *tp, u32 lost);
 bool toytcp_sack_enter_recovery(struct sock *sk);
+void toytcp_sack_prr(struct sock *sk, u32 delivered);
 u32 toytcp_sack_retransmit(struct sock *sk);
 
 /* toytcp_icmp.c */

@@ -9,17 +9,33 @@
  *                         without its limit of two MSS per ACK, as Linux:
  *                         a receiver acknowledges a 64 KB GSO skb, or
  *                         what GRO merged, with one ACK)
- *   congestion avoidance  cwnd >= ssthresh: one MSS per cwnd's worth of
- *                         bytes acknowledged, about one per round trip
+ *   congestion avoidance  cwnd >= ssthresh: the algorithm's (below)
  *   fast retransmit       three duplicate ACKs: the oldest segment again,
- *                         ssthresh = half the data in flight
+ *                         ssthresh as the algorithm says
  *   fast recovery         cwnd = ssthresh + 3 MSS, one MSS more per further
  *                         duplicate; a partial ACK sends the next hole
  *                         again; the ACK of everything ends it
- *   timeout               ssthresh = half the flight, cwnd = one MSS
+ *   timeout               ssthresh as the algorithm says, cwnd = one MSS
+ *
+ * The algorithm is the socket's (TCP_CONGESTION, names as Linux's; the
+ * module parameter "congestion" for new sockets, "cubic" as Linux's
+ * default; a listener's children take the listener's):
+ *
+ *   reno    avoidance: one MSS per cwnd's worth of bytes acknowledged,
+ *           about one per round trip; on a loss ssthresh = half the
+ *           flight (RFC 5681 (4))
+ *   cubic   RFC 9438: avoidance follows W(t) = C (t - K)^3 + W_max, t
+ *           the time since the last reduction, W_max the window then,
+ *           K the time to climb back to it (flat near W_max, steep away
+ *           from it), and never slower than Reno would be (W_est); no
+ *           growth while the application, not cwnd, limits the sender;
+ *           on a loss ssthresh = 0.7 times the flight, and W_max shrinks
+ *           a little more if the loss came below the last W_max (fast
+ *           convergence)
  *
  * The sender sends at most min(peer's window, cwnd) beyond snd_una.
  */
+#include <linux/math64.h>
 #include <kunit/visibility.h>
 
 #include "toytcp.h"
@@ -29,11 +45,203 @@ static u32 toytcp_flight(const struct toytcp_sock *tp)
 	return tp->snd_max - tp->snd_una;
 }
 
+/* ---- reno ---- */
+
 /* RFC 5681 (4): ssthresh = max(FlightSize / 2, 2 * SMSS) */
-static u32 toytcp_halved(const struct toytcp_sock *tp)
+static u32 toytcp_reno_ssthresh(struct sock *sk)
 {
+	const struct toytcp_sock *tp = toytcp_sk(sk);
+
 	return max_t(u32, toytcp_flight(tp) / 2, 2 * tp->mss);
 }
+
+/* One MSS per window acknowledged (RFC 5681 (3), bytes counted). */
+static void toytcp_reno_avoid(struct sock *sk, u32 acked)
+{
+	struct toytcp_sock *tp = toytcp_sk(sk);
+
+	tp->snd_cwnd += max_t(u32, div_u64((u64)tp->mss * acked, tp->snd_cwnd), 1);
+}
+
+/* ---- cubic (RFC 9438) ---- */
+
+/* C = 0.4 segments/s^3, beta = 0.7, alpha = 3 (1 - beta) / (1 + beta) = 0.529 */
+#define TOYTCP_CUBIC_BETA_PCT		70
+#define TOYTCP_CUBIC_CONVERGE_PCT	85	/* (1 + beta) / 2 */
+#define TOYTCP_CUBIC_ALPHA_PERMILLE	529
+
+/* The integer cube root of @x, rounded down. */
+static u32 toytcp_cbrt(u64 x)
+{
+	u32 lo = 0, hi = 1U << 22;	/* (2^22)^3 > 2^64 */
+
+	while (lo + 1 < hi) {
+		u32 mid = lo + (hi - lo) / 2;
+
+		if ((u64)mid * mid * mid <= x)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/**
+ * toytcp_cubic_k_ms() - RFC 9438 (2): K = cbrt((W_max - cwnd_epoch) / C),
+ * the time W(t) takes to climb from where the epoch starts back to W_max.
+ * @gap: W_max - cwnd_epoch, bytes.
+ * @mss: bytes per segment.
+ *
+ * Return: K in milliseconds.
+ */
+u32 toytcp_cubic_k_ms(u32 gap, u32 mss)
+{
+	/* segments / 0.4 = s^3; ms^3 = s^3 * 1e9: milli-segments * 2.5e6 */
+	u64 msegs = div_u64((u64)gap * 1000, mss);
+
+	return toytcp_cbrt(msegs * 2500000);
+}
+EXPORT_SYMBOL_IF_KUNIT(toytcp_cubic_k_ms);
+
+/**
+ * toytcp_cubic_window() - RFC 9438 (1): W(t) = C (t - K)^3 + W_max.
+ * @w_max: W_max (or the epoch's origin), bytes.
+ * @k_ms: K.
+ * @t_ms: the time since the epoch began.
+ * @mss: bytes per segment.
+ *
+ * Return: W(t) in bytes, at least one MSS.
+ */
+u32 toytcp_cubic_window(u32 w_max, u32 k_ms, u32 t_ms, u32 mss)
+{
+	/* |t - K| at most 100 s: W(t) is far beyond any window by then */
+	s64 d = clamp_t(s64, (s64)t_ms - k_ms, -100000, 100000);
+	/* C d^3 segments = 0.4 d_ms^3 / 1e9; in steps that cannot overflow */
+	s64 delta = div_s64(div_s64(d * d * d, 1000000) * mss * 4, 10000);
+	s64 w = (s64)w_max + delta;
+
+	return clamp_t(s64, w, mss, U32_MAX / 2);
+}
+EXPORT_SYMBOL_IF_KUNIT(toytcp_cubic_window);
+
+/* RFC 9438 §4.6, §4.7: remember W_max, start a new epoch at the next avoidance. */
+static u32 toytcp_cubic_ssthresh(struct sock *sk)
+{
+	struct toytcp_sock *tp = toytcp_sk(sk);
+	struct toytcp_cubic *c = &tp->cubic;
+	u32 cwnd = tp->snd_cwnd;
+
+	/* fast convergence: a loss below the last W_max leaves room to others */
+	if (cwnd < c->w_max)
+		c->w_max = div_u64((u64)cwnd * TOYTCP_CUBIC_CONVERGE_PCT, 100);
+	else
+		c->w_max = cwnd;
+	c->epoch_us = 0;
+	/* RFC 9438 §4.6: from the flight (an application-limited cwnd says little) */
+	return max_t(u32, div_u64((u64)toytcp_flight(tp) * TOYTCP_CUBIC_BETA_PCT, 100),
+		     2 * tp->mss);
+}
+
+static void toytcp_cubic_avoid(struct sock *sk, u32 acked)
+{
+	struct toytcp_sock *tp = toytcp_sk(sk);
+	struct toytcp_cubic *c = &tp->cubic;
+	u64 now = toytcp_clock_us();
+	u32 cwnd = tp->snd_cwnd, target, t_ms;
+
+	if (!tp->cwnd_limited) {
+		/*
+		 * The application, not cwnd, held the sender back: W(t) would
+		 * go on rising with time unused. No growth; the epoch starts
+		 * again when cwnd is the limit again (as Linux's cubic after
+		 * an idle period).
+		 */
+		c->epoch_us = 0;
+		return;
+	}
+	if (!c->epoch_us) {
+		/* RFC 9438 §4.2: the epoch starts with this avoidance */
+		c->epoch_us = now;
+		c->w_est = cwnd;
+		if (c->w_max > cwnd) {
+			c->k_ms = toytcp_cubic_k_ms(c->w_max - cwnd, tp->mss);
+			c->origin = c->w_max;
+		} else {
+			c->k_ms = 0;
+			c->origin = cwnd;
+		}
+	}
+	/* where W(t) is one round trip from now (RFC 9438 §4.2) */
+	t_ms = div_u64(now - c->epoch_us + tp->srtt_us, USEC_PER_MSEC);
+	target = toytcp_cubic_window(c->origin, c->k_ms, t_ms, tp->mss);
+	target = min_t(u32, target, cwnd + cwnd / 2);	/* at most 1.5 cwnd */
+	if (target > cwnd)
+		cwnd += max_t(u32, div_u64((u64)(target - cwnd) * acked, cwnd), 1);
+
+	/* RFC 9438 §4.3: the window Reno would have (W_est), as a floor */
+	c->w_est += max_t(u32, div_u64((u64)tp->mss * acked * TOYTCP_CUBIC_ALPHA_PERMILLE,
+				      (u64)tp->snd_cwnd * 1000), 1);
+	tp->snd_cwnd = max(cwnd, c->w_est);
+}
+
+static const struct toytcp_cc_ops toytcp_reno = {
+	.name		= "reno",
+	.ssthresh	= toytcp_reno_ssthresh,
+	.avoid		= toytcp_reno_avoid,
+};
+
+static const struct toytcp_cc_ops toytcp_cubic = {
+	.name		= "cubic",
+	.ssthresh	= toytcp_cubic_ssthresh,
+	.avoid		= toytcp_cubic_avoid,
+};
+
+static const struct toytcp_cc_ops *const toytcp_cc_all[] = {
+	&toytcp_reno, &toytcp_cubic,
+};
+
+/* The module parameter "congestion": the algorithm of new sockets. */
+static char toytcp_cc_default[TOYTCP_CA_NAME_MAX] = "cubic";
+module_param_string(congestion, toytcp_cc_default, sizeof(toytcp_cc_default), 0644);
+MODULE_PARM_DESC(congestion, "congestion control of new sockets: reno or cubic (as net.ipv4.tcp_congestion_control)");
+
+/**
+ * toytcp_cc_find() - an algorithm by name.
+ * @name: "reno" or "cubic" (NUL-terminated).
+ *
+ * Return: its operations, or NULL.
+ */
+const struct toytcp_cc_ops *toytcp_cc_find(const char *name)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(toytcp_cc_all); i++)
+		if (!strcmp(name, toytcp_cc_all[i]->name))
+			return toytcp_cc_all[i];
+	return NULL;
+}
+EXPORT_SYMBOL_IF_KUNIT(toytcp_cc_find);
+
+/**
+ * toytcp_cc_set() - the algorithm of @sk from now on; its state starts
+ * afresh unless it is the one @sk has (as Linux's
+ * tcp_set_congestion_control()).
+ * @sk: the socket, locked.
+ * @ops: the algorithm, or NULL for the module parameter's (cubic if that
+ *       names none).
+ */
+void toytcp_cc_set(struct sock *sk, const struct toytcp_cc_ops *ops)
+{
+	struct toytcp_sock *tp = toytcp_sk(sk);
+
+	if (!ops)
+		ops = toytcp_cc_find(toytcp_cc_default) ? : &toytcp_cubic;
+	if (ops == tp->cc)
+		return;		/* as Linux: the same one again changes nothing */
+	WRITE_ONCE(tp->cc, ops);
+	memset(&tp->cubic, 0, sizeof(tp->cubic));
+}
+EXPORT_SYMBOL_IF_KUNIT(toytcp_cc_set);
 
 /**
  * toytcp_cc_ack() - an ACK covered @acked new bytes (snd_una already moved).
@@ -62,8 +270,7 @@ void toytcp_cc_ack(struct sock *sk, u32 acked)
 		/* slow start: by the bytes acknowledged, up to ssthresh */
 		tp->snd_cwnd = min(tp->snd_cwnd + acked, tp->snd_ssthresh);
 	} else {
-		/* congestion avoidance: one MSS per window acknowledged */
-		tp->snd_cwnd += max_t(u32, div_u64((u64)tp->mss * acked, tp->snd_cwnd), 1);
+		tp->cc->avoid(sk, acked);	/* congestion avoidance */
 	}
 	tp->dupacks = 0;
 }
@@ -85,7 +292,7 @@ void toytcp_cc_dupack(struct sock *sk)
 		return;
 	}
 	/* a third duplicate, and not for data sent before the last recovery */
-	if (tp->dupacks == TOYTCP_DUPTHRESH && toytcp_seq_after(tp->snd_una, tp->recover)) {
+	if (tp->dupacks == TOYTCP_DUPTHRESH && toytcp_seq_after_eq(tp->snd_una, tp->recover)) {
 		toytcp_cc_enter_recovery(sk);
 		toytcp_retransmit_head(sk);
 		tp->snd_cwnd = tp->snd_ssthresh + TOYTCP_DUPTHRESH * tp->mss;
@@ -94,32 +301,45 @@ void toytcp_cc_dupack(struct sock *sk)
 EXPORT_SYMBOL_IF_KUNIT(toytcp_cc_dupack);
 
 /**
- * toytcp_cc_enter_recovery() - a loss is known: ssthresh = half the
- * flight, cwnd = ssthresh (RFC 5681 (4), RFC 6675 §5 (4.2)); recovery
- * lasts until everything sent so far is acknowledged.
+ * toytcp_cc_enter_recovery() - a loss is known: ssthresh as the
+ * algorithm says (reno: half the flight), cwnd = ssthresh (RFC 5681 (4),
+ * RFC 6675 §5 (4.2)); recovery lasts until everything sent so far is
+ * acknowledged.
  * @sk: the socket, locked.
  */
 void toytcp_cc_enter_recovery(struct sock *sk)
 {
 	struct toytcp_sock *tp = toytcp_sk(sk);
 
-	tp->snd_ssthresh = toytcp_halved(tp);
+	tp->snd_ssthresh = tp->cc->ssthresh(sk);
 	tp->snd_cwnd = tp->snd_ssthresh;
 	tp->recover = tp->snd_max;
 	tp->in_recovery = true;
 }
+EXPORT_SYMBOL_IF_KUNIT(toytcp_cc_enter_recovery);
 
 /**
  * toytcp_enter_loss() - the retransmission timer fired: everything in
- * flight may be lost. Start over from one segment (RFC 5681 (4), (5)).
+ * flight may be lost. Start over from one segment (RFC 5681 (4), (5);
+ * RFC 9438 §4.8), ssthresh as the algorithm says.
  * @sk: the socket, locked.
  */
 void toytcp_enter_loss(struct sock *sk)
 {
 	struct toytcp_sock *tp = toytcp_sk(sk);
 
-	tp->snd_ssthresh = toytcp_halved(tp);
+	/*
+	 * The first timeout of a series, outside recovery, sets ssthresh; a
+	 * second one in a row, or one during recovery, keeps it (RFC 5681
+	 * §3.1, as Linux's tcp_enter_loss()): cwnd is no measure of the path
+	 * by then.
+	 */
+	if (tp->retransmits <= 1 && !tp->in_recovery)
+		tp->snd_ssthresh = tp->cc->ssthresh(sk);
 	tp->snd_cwnd = tp->mss;
+	/* RFC 9438 §4.8: after a timeout CUBIC starts afresh from cwnd (K = 0) */
+	tp->cubic.w_max = 0;
+	tp->cubic.epoch_us = 0;
 	tp->recover = tp->snd_max;
 	tp->in_recovery = false;
 	tp->dupacks = 0;

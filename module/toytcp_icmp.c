@@ -156,6 +156,8 @@ static void toytcp_resend_smaller(struct sock *sk)
 	if (tp->snd_una == tp->snd_max)
 		return;
 	tp->snd_nxt = tp->snd_una;
+	/* all of it goes again, in order: what was SACKed is no longer counted */
+	toytcp_sack_reset(tp);
 	tp->rtt_start = 0;	/* Karn: no sample from a segment sent again */
 	tp->recover = tp->snd_max;
 	tp->dupacks = 0;

@@ -334,7 +334,8 @@ static bool toytcp_rcv_ack(struct sock *sk, struct sk_buff *skb,
 	const struct toytcp_skb_cb *cb = TOYTCP_SKB_CB(skb);
 	u32 wnd = toytcp_peer_window(tp, cb->window, cb->flags);
 	u32 tsecr = toytcp_tsecr(tp, opts);
-	u32 ack = cb->ack_seq;
+	u32 sacked_before = tp->sacked_bytes;
+	u32 ack = cb->ack_seq, acked = 0;
 
 	if (sk->sk_state == TCP_SYN_RECV) {
 		if (!toytcp_seq_after(ack, tp->snd_una) ||
@@ -373,8 +374,7 @@ static bool toytcp_rcv_ack(struct sock *sk, struct sk_buff *skb,
 		return false;
 	}
 	if (toytcp_seq_after(ack, tp->snd_una)) {
-		u32 acked = ack - tp->snd_una;
-
+		acked = ack - tp->snd_una;
 		tp->bytes_acked += acked;
 		tp->snd_una = ack;
 		if (toytcp_seq_before(tp->snd_nxt, ack))
@@ -393,8 +393,14 @@ static bool toytcp_rcv_ack(struct sock *sk, struct sk_buff *skb,
 	} else {
 		toytcp_sack_update(sk, opts);
 	}
-	if (tp->sack_ok)
+	if (tp->sack_ok) {
+		/* RFC 6937 DeliveredData: ACKed, and SACKed anew (less what the ACK covered) */
+		s64 delivered = (s64)acked + tp->sacked_bytes - sacked_before;
+
 		toytcp_sack_enter_recovery(sk);
+		if (tp->in_recovery)
+			toytcp_sack_prr(sk, max_t(s64, delivered, 0));
+	}
 	tp->probes_out = 0;	/* the peer is alive: probes were answered */
 	WRITE_ONCE(sk->sk_err_soft, 0);	/* and an ICMP error no longer tells why */
 	/* window update, if this segment is newer than the last one used */

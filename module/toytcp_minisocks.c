@@ -210,6 +210,7 @@ static struct sock *toytcp_child_new(struct sock *lsk, const struct sk_buff *skb
 		sock_set_flag(child, SOCK_KEEPOPEN);
 	tp->nodelay = lp->nodelay;
 	tp->cork = lp->cork;
+	toytcp_cc_set(child, READ_ONCE(lp->cc));
 	tp->user_mss = lp->user_mss;
 	tp->keepidle = lp->keepidle;
 	tp->keepintvl = lp->keepintvl;

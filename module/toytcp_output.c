@@ -676,7 +676,12 @@ static int toytcp_send_data(struct sock *sk, u32 seq, unsigned int len, bool fin
 	}
 	if (fin)
 		end++;
+	if (tp->in_recovery)
+		tp->prr_out += len;	/* RFC 6937 prr_out */
 	if (toytcp_seq_before(seq, tp->snd_max)) {
+		/* Karn: the timed segment is sent again, its ACK times nothing */
+		if (tp->rtt_start && toytcp_seq_before(seq, tp->rtt_seq))
+			tp->rtt_start = 0;
 		tp->total_retrans += toytcp_skb_segs(skb);
 		toytcp_add_stat(sock_net(sk), TOYTCP_MIB_RETRANSSEGS, toytcp_skb_segs(skb));
 	} else if (!tp->rtt_start) {
@@ -848,6 +853,8 @@ void toytcp_push(struct sock *sk)
 			break;
 		tp->snd_nxt += len + fin;
 	}
+	/* cwnd, not the application or the peer's window, holds the sender back */
+	tp->cwnd_limited = tp->snd_nxt - tp->snd_una + tp->mss > tp->snd_cwnd;
 	/* A FIN alone: all data sent, FIN not yet (or to be sent again). */
 	if (tp->fin_queued && tp->snd_nxt == tp->write_seq &&
 	    !toytcp_send_data(sk, tp->snd_nxt, 0, true))

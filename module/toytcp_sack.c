@@ -26,11 +26,12 @@
  *
  * as long as the data in the network (the "pipe": not SACKed and not lost,
  * plus what was sent again) is under cwnd, so several holes are repaired
- * in one round trip with no timeout. RFC 6675's rule 3 (sending again a
- * hole not yet taken as lost, when nothing else may go) [not done: the
- * timer covers it]. SACK information is advisory (the peer may renege,
- * RFC 2018 §8): nothing is freed before the cumulative ACK, and a
- * retransmission timeout forgets the scoreboard.
+ * in one round trip with no timeout. How far under: proportional rate
+ * reduction (RFC 6937) sets cwnd at each ACK from what the peer got.
+ * RFC 6675's rule 3 (sending again a hole not yet taken as lost, when
+ * nothing else may go) [not done: the timer covers it]. SACK information
+ * is advisory (the peer may renege, RFC 2018 §8): nothing is freed before
+ * the cumulative ACK, and a retransmission timeout forgets the scoreboard.
  *
  * Only segments without data carry SACK blocks: a data segment's MSS
  * already counts the header with the timestamps only.
@@ -76,46 +77,28 @@ void toytcp_sack_note_dup(struct toytcp_sock *tp, u32 start, u32 end)
 }
 
 /*
- * The out-of-order queue as ranges, from the first at or after @from:
- * skbs that continue each other make one range. Returns false when none.
+ * One range of the out-of-order queue is complete (skbs that continue
+ * each other make one): the one holding the last arrival goes first,
+ * the others after it from the lowest, as many as @max allows. Returns
+ * true when no later range can be taken.
  */
-static bool toytcp_ooo_range(struct sock *sk, u32 from, struct toytcp_sack_block *r)
+static bool toytcp_sack_take(struct toytcp_sock *tp, const struct toytcp_sack_block *r,
+			     struct toytcp_opts *opts, unsigned int first, unsigned int max,
+			     bool *have_first)
 {
-	struct sk_buff *skb;
-	bool found = false;
+	unsigned int i;
 
-	skb_queue_walk(&toytcp_sk(sk)->ooo_queue, skb) {
-		u32 seq = TOYTCP_SKB_CB(skb)->seq, end = seq + skb->len;
-
-		if (found) {
-			if (seq != r->end)
-				break;
-			r->end = end;
-		} else if (toytcp_seq_after(end, from)) {
-			r->start = seq;
-			r->end = end;
-			found = true;
-		}
+	if (toytcp_seq_in_window(tp->sack_recent, r->start, r->end)) {
+		/* room for it at @first: the others move up, the last may drop */
+		for (i = min(opts->num_sacks, max - 1); i > first; i--)
+			opts->sacks[i] = opts->sacks[i - 1];
+		opts->sacks[first] = *r;
+		opts->num_sacks = min(opts->num_sacks + 1, max);
+		*have_first = true;
+	} else if (opts->num_sacks < max) {
+		opts->sacks[opts->num_sacks++] = *r;
 	}
-	return found;
-}
-
-/* The range of the out-of-order queue that holds @seq, if any. */
-static bool toytcp_ooo_range_of(struct sock *sk, u32 seq, struct toytcp_sack_block *r)
-{
-	u32 from = toytcp_sk(sk)->rcv_nxt;
-	struct toytcp_sack_block cur;
-
-	while (toytcp_ooo_range(sk, from, &cur)) {
-		if (toytcp_seq_in_window(seq, cur.start, cur.end)) {
-			*r = cur;
-			return true;
-		}
-		if (toytcp_seq_after_eq(cur.start, seq))
-			return false;
-		from = cur.end;
-	}
-	return false;
+	return *have_first && opts->num_sacks == max;
 }
 
 /**
@@ -130,28 +113,38 @@ static bool toytcp_ooo_range_of(struct sock *sk, u32 seq, struct toytcp_sack_blo
 void toytcp_sack_blocks(struct sock *sk, struct toytcp_opts *opts)
 {
 	struct toytcp_sock *tp = toytcp_sk(sk);
-	struct toytcp_sack_block r, first = {};
 	unsigned int max = opts->saw_tstamp ? TOYTCP_MAX_SACK_BLOCKS - 1 :
 					      TOYTCP_MAX_SACK_BLOCKS;
-	u32 from = tp->rcv_nxt;
-	unsigned int n = 0;
+	struct toytcp_sack_block r = {};
+	bool have_first = false, in_range = false;
+	unsigned int first = 0;
+	struct sk_buff *skb;
 
 	opts->num_sacks = 0;
 	if (!tp->sack_ok)
 		return;
 	if (tp->dsack.start != tp->dsack.end) {
-		opts->sacks[n++] = tp->dsack;
+		opts->sacks[opts->num_sacks++] = tp->dsack;
 		tp->dsack.start = tp->dsack.end;
+		first = 1;
 		toytcp_inc_stat(sock_net(sk), TOYTCP_MIB_DSACKSENT);
 	}
-	if (toytcp_ooo_range_of(sk, tp->sack_recent, &first))
-		opts->sacks[n++] = first;
-	while (n < max && toytcp_ooo_range(sk, from, &r)) {
-		from = r.end;
-		if (r.start != first.start || r.end != first.end)
-			opts->sacks[n++] = r;
+	/* one walk of the queue (it may hold thousands of small segments) */
+	skb_queue_walk(&tp->ooo_queue, skb) {
+		u32 seq = TOYTCP_SKB_CB(skb)->seq;
+
+		if (in_range && seq == r.end) {
+			r.end = seq + skb->len;
+			continue;
+		}
+		if (in_range && toytcp_sack_take(tp, &r, opts, first, max, &have_first))
+			return;
+		r.start = seq;
+		r.end = seq + skb->len;
+		in_range = true;
 	}
-	opts->num_sacks = n;
+	if (in_range)
+		toytcp_sack_take(tp, &r, opts, first, max, &have_first);
 }
 EXPORT_SYMBOL_IF_KUNIT(toytcp_sack_blocks);
 
@@ -352,18 +345,54 @@ bool toytcp_sack_enter_recovery(struct sock *sk)
 {
 	struct toytcp_sock *tp = toytcp_sk(sk);
 
-	if (tp->in_recovery || !toytcp_seq_after(tp->snd_una, tp->recover) ||
+	u32 hole_end;
+
+	if (tp->in_recovery || toytcp_seq_before(tp->snd_una, tp->recover) ||
 	    tp->snd_una == tp->snd_max)
 		return false;
 	if (tp->dupacks < TOYTCP_DUPTHRESH &&
 	    toytcp_sack_lost_edge(tp) == tp->snd_una)
 		return false;
 	toytcp_cc_enter_recovery(sk);
+	tp->prr_delivered = 0;
+	tp->prr_out = 0;
+	tp->recover_fs = tp->snd_max - tp->snd_una;
 	toytcp_inc_stat(sock_net(sk), TOYTCP_MIB_SACKRECOVERY);
 	/* RFC 6675 §5 (4.3): the first segment not acknowledged goes at once */
-	tp->high_rxt = tp->snd_una + toytcp_retransmit_at(sk, tp->snd_una, tp->snd_max);
+	toytcp_next_unsacked(tp, tp->snd_una, &hole_end);
+	tp->high_rxt = tp->snd_una + toytcp_retransmit_at(sk, tp->snd_una, hole_end);
 	return true;
 }
+
+/**
+ * toytcp_sack_prr() - proportional rate reduction (RFC 6937): how much an
+ * ACK in SACK recovery lets go, as the cwnd for toytcp_push().
+ * @sk: the socket, locked, in SACK recovery.
+ * @delivered: bytes this ACK says the peer got (ACKed and SACKed anew).
+ *
+ * While the pipe is above ssthresh, sending follows delivery in the ratio
+ * ssthresh / RecoverFS, so the flight shrinks smoothly to ssthresh over
+ * one round trip instead of halting for half of it; below it, slow start
+ * (at most one MSS more than delivered) brings it back up to ssthresh
+ * (PRR-SSRB). cwnd = pipe + what may be sent now, at least one MSS.
+ */
+void toytcp_sack_prr(struct sock *sk, u32 delivered)
+{
+	struct toytcp_sock *tp = toytcp_sk(sk);
+	u32 pipe = toytcp_sack_pipe(tp, toytcp_sack_lost_edge(tp));
+	s64 sndcnt;
+
+	tp->prr_delivered += delivered;
+	if (pipe > tp->snd_ssthresh)
+		sndcnt = (s64)DIV_ROUND_UP_ULL((u64)tp->prr_delivered * tp->snd_ssthresh,
+					       max(tp->recover_fs, 1U)) - tp->prr_out;
+	else
+		sndcnt = min_t(s64, tp->snd_ssthresh - pipe,
+			       max_t(s64, (s64)tp->prr_delivered - tp->prr_out, delivered) +
+			       tp->mss);
+	tp->snd_cwnd = max_t(u32, pipe + max_t(s64, sndcnt, 0), tp->mss);
+}
+EXPORT_SYMBOL_IF_KUNIT(toytcp_sack_prr);
 
 /**
  * toytcp_sack_retransmit() - in SACK recovery, send lost holes again from

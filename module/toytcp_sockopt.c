@@ -175,6 +175,29 @@ static int toytcp_ip_getsockopt(struct sock *sk, int optname,
 	return 0;
 }
 
+/* TCP_CONGESTION: a name, as Linux: ENOENT for one it does not know. */
+static int toytcp_set_congestion(struct sock *sk, sockptr_t optval, unsigned int optlen)
+{
+	const struct toytcp_cc_ops *ops;
+	char name[TOYTCP_CA_NAME_MAX];
+	long n;
+
+	if (optlen < 1)
+		return -EINVAL;
+	n = strncpy_from_sockptr(name, optval,
+				 min_t(long, TOYTCP_CA_NAME_MAX - 1, optlen));
+	if (n < 0)
+		return -EFAULT;
+	name[n] = 0;
+	ops = toytcp_cc_find(name);
+	if (!ops)
+		return -ENOENT;
+	lock_sock(sk);
+	toytcp_cc_set(sk, ops);
+	release_sock(sk);
+	return 0;
+}
+
 int toytcp_setsockopt(struct socket *sock, int level, int optname,
 		      sockptr_t optval, unsigned int optlen)
 {
@@ -186,6 +209,8 @@ int toytcp_setsockopt(struct socket *sock, int level, int optname,
 		return toytcp_ip_setsockopt(sk, optname, optval, optlen);
 	if (level != SOL_TCP)
 		return -ENOPROTOOPT;	/* as Linux's ip_setsockopt() */
+	if (optname == TCP_CONGESTION)
+		return toytcp_set_congestion(sk, optval, optlen);
 	if (optlen < sizeof(int))
 		return -EINVAL;
 	if (copy_from_sockptr(&val, optval, sizeof(val)))
@@ -325,6 +350,13 @@ int toytcp_getsockopt(struct socket *sock, int level, int optname,
 		release_sock(sk);
 		len = min_t(unsigned int, len, sizeof(info));
 		if (put_user(len, optlen) || copy_to_user(optval, &info, len))
+			return -EFAULT;
+		return 0;
+	case TCP_CONGESTION:
+		/* the name, cut to the caller's length, as Linux */
+		len = min_t(unsigned int, len, TOYTCP_CA_NAME_MAX);
+		if (put_user(len, optlen) ||
+		    copy_to_user(optval, READ_ONCE(tp->cc)->name, len))
 			return -EFAULT;
 		return 0;
 	case TCP_NODELAY:

@@ -122,7 +122,7 @@ bench_short() {
 	local rows
 	rows=$(awk -F'|' 'NF == 5 && $4 ~ /^ *[0-9]+\.[0-9]+ *$/' "$b/vm-bench/cmd.log" | wc -l)
 	echo "bench: $rows rows with a ratio"
-	[ "$rows" -ge 13 ]
+	[ "$rows" -ge 19 ]
 }
 
 [ "${CHECK_ONLY:-debug}" = debug ] && vm_half debug

@@ -23,6 +23,8 @@
  *	             holds TIME_WAIT): connections/s;
  *	stream-loss  stream under another name: the loss and delay are the
  *	             driver's (netem), the program does the same;
+ *	stream-retx  stream, but the result is the segments the client sent
+ *	             again per MB sent (tcpi_total_retrans): less is better;
  *	idle         no server: this program listens on ADDRESS:PORT itself,
  *	             opens -n N connections to it (default 1000) and keeps
  *	             them, both ends, idle; the slab memory they added
@@ -31,6 +33,7 @@
  *	             ends are of the -f family; they are closed with a reset
  *	             (SO_LINGER 0), so no TIME_WAIT lingers into the next run.
  *
+ * -c CC sets TCP_CONGESTION (reno, cubic) on the client's sockets.
  * -f picks this side's family; the other side's is its own business, so
  * the same program measures Linux <-> Linux, toytcp -> Linux, Linux ->
  * toytcp and toytcp <-> toytcp. tools/bench/guest-bench.sh drives it.
@@ -100,12 +103,17 @@ static int family_of(const char *name)
 	exit(2);
 }
 
+/* -c: the congestion control of the client's sockets (NULL: the default) */
+static const char *cong;
+
 static int new_socket(int family)
 {
 	int fd = socket(family, SOCK_STREAM, 0);
 
 	if (fd < 0)
 		die("socket");
+	if (cong && setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, cong, strlen(cong)))
+		die("setsockopt TCP_CONGESTION");
 	return fd;
 }
 
@@ -255,10 +263,16 @@ static int dial(int family, struct sockaddr_in *sin)
 	return fd;
 }
 
-/* stream: bulk to the server for @secs; MB/s of what it read. */
-static double run_stream(int family, struct sockaddr_in *sin, double secs)
+/*
+ * stream: bulk to the server for @secs; MB/s of what it read. If @retx,
+ * the segments sent again per MB sent instead (TCP_INFO's
+ * tcpi_total_retrans).
+ */
+static double run_stream(int family, struct sockaddr_in *sin, double secs, int retx)
 {
 	unsigned char cmd = CMD_STREAM;
+	struct tcp_info ti;
+	socklen_t tilen = sizeof(ti);
 	uint64_t be;
 	double t0, end, t;
 	int fd;
@@ -277,10 +291,15 @@ static double run_stream(int family, struct sockaddr_in *sin, double secs)
 	if (read_all(fd, &be, sizeof(be)))
 		die("read the server's count");
 	t = now() - t0;
+	memset(&ti, 0, sizeof(ti));
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &tilen))
+		die("getsockopt TCP_INFO");
 	close(fd);
 	if (verbose)
-		fprintf(stderr, "toybench: %llu bytes in %.3f s\n",
-			(unsigned long long)be64toh(be), t);
+		fprintf(stderr, "toybench: %llu bytes in %.3f s, %u segments sent again\n",
+			(unsigned long long)be64toh(be), t, ti.tcpi_total_retrans);
+	if (retx)
+		return ti.tcpi_total_retrans / (be64toh(be) / 1e6);
 	return be64toh(be) / t / 1e6;
 }
 
@@ -431,8 +450,8 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: toybench server [-f inet|toytcp] [-a ADDRESS] -p PORT [-v]\n"
-		"       toybench stream|stream-rx|rr|crr|stream-loss [-f inet|toytcp]\n"
-		"                -a ADDRESS -p PORT [-t SECONDS] [-v]\n"
+		"       toybench stream|stream-rx|rr|crr|stream-loss|stream-retx\n"
+		"                [-f inet|toytcp] [-c CC] -a ADDRESS -p PORT [-t SECONDS] [-v]\n"
 		"       toybench idle [-f inet|toytcp] -a ADDRESS -p PORT [-n N] [-v]\n");
 	exit(2);
 }
@@ -448,8 +467,11 @@ int main(int argc, char **argv)
 		usage();
 	mode = argv[1];
 	optind = 2;
-	while ((opt = getopt(argc, argv, "f:a:p:t:n:v")) != -1) {
+	while ((opt = getopt(argc, argv, "f:a:p:t:n:c:v")) != -1) {
 		switch (opt) {
+		case 'c':
+			cong = optarg;
+			break;
 		case 'f':
 			fam = optarg;
 			break;
@@ -492,8 +514,11 @@ int main(int argc, char **argv)
 	signal(SIGALRM, on_alarm);
 	alarm((unsigned int)secs + 60);
 	if (!strcmp(mode, "stream") || !strcmp(mode, "stream-loss")) {
-		value = run_stream(family, &sin, secs);
+		value = run_stream(family, &sin, secs, 0);
 		unit = "MB/s";
+	} else if (!strcmp(mode, "stream-retx")) {
+		value = run_stream(family, &sin, secs, 1);
+		unit = "retx/MB";
 	} else if (!strcmp(mode, "stream-rx")) {
 		value = run_stream_rx(family, &sin, secs);
 		unit = "MB/s";

@@ -76,17 +76,19 @@ once() {
 	[ "$4" = inet ] || port=5002
 	[ "$2" = idle ] && port=5003	# both ends in the client: no server
 	if ! r=$(ip netns exec cli "$bin/toybench" "$2" -f "$3" -a "$1" -p "$port" -t "$5" \
-		 -n "$conns" 2> /tmp/client.err); then
+		 -n "$conns" ${cc:+-c "$cc"} 2> /tmp/client.err); then
 		sed 's/^/bench: /' /tmp/client.err >&2
 		r="fail -"
 	fi
 	echo "$r"
 }
 
-# row WIRE NAME MODE CLIENT SERVER PAIRS: warm-up, then PAIRS pairs of
+# row WIRE NAME MODE CLIENT SERVER PAIRS [CC]: warm-up, then PAIRS pairs of
 # (Linux <-> Linux, CLIENT -> SERVER), appended to $results as
-# "WIRE<tab>NAME<tab>linux|toytcp<tab>PAIR<tab>VALUE<tab>UNIT"
+# "WIRE<tab>NAME<tab>linux|toytcp<tab>PAIR<tab>VALUE<tab>UNIT"; with CC, the
+# clients of both (Linux's and toytcp's) use that congestion control.
 row() {
+	cc=${7:-}
 	addr=198.18.0.2
 	[ "$1" = veth ] || addr=127.0.0.1
 	if [ "$warm" != 0 ]; then
@@ -104,19 +106,19 @@ row() {
 	done
 }
 
-# netem on both ends of the veth pair: 1 % loss and 5 ms delay each way.
+# netem on both ends of the veth pair: LOSS (1 % or 5 %) and 5 ms delay each way.
 # netem drops whole skbs: with segmentation offload a 64 KB GSO skb is
 # one loss of 44 segments, and a stack that sends larger skbs sees fewer
 # losses per segment. gso_max_segs 1 on both ends first, which Linux TCP
 # and toytcp both obey (device GSO off would not do: Linux TCP 6.1 makes
 # GSO skbs anyway and has them cut after netem), so that both hand netem
 # one segment per skb and 1 % of segments are lost for either.
-netem() { # netem add|del
+netem() { # netem add LOSS% | netem del
 	for end in cli:bcli srv:bsrv; do
 		ns=${end%:*} dev=${end#*:}
 		if [ "$1" = add ]; then
 			ip -n "$ns" link set dev "$dev" gso_max_segs 1
-			ip netns exec "$ns" tc qdisc add dev "$dev" root netem loss 1% delay 5ms
+			ip netns exec "$ns" tc qdisc add dev "$dev" root netem loss "$2" delay 5ms
 		else
 			ip netns exec "$ns" tc qdisc del dev "$dev" root
 		fi
@@ -135,8 +137,17 @@ rows() { # rows WIRE PAIRS
 	row "$1" "stream toytcp<->toytcp"    stream    toytcp toytcp "$2"
 }
 rows veth "$pairs"
-netem add
-row veth "stream-loss toytcp->Linux" stream-loss toytcp inet "$pairs"
+# loss recovery (issue 10): each congestion control against Linux's same one
+# ("stream-loss toytcp->Linux" is 1 % loss with both defaults: cubic)
+netem add 1%
+row veth "stream-loss toytcp->Linux"       stream-loss toytcp inet "$pairs"
+row veth "stream-loss 1% reno"             stream-loss toytcp inet "$pairs" reno
+row veth "retransmitted 1% cubic"          stream-retx toytcp inet "$pairs" cubic
+row veth "retransmitted 1% reno"           stream-retx toytcp inet "$pairs" reno
+netem del
+netem add 5%
+row veth "stream-loss 5% cubic"            stream-loss toytcp inet "$pairs" cubic
+row veth "stream-loss 5% reno"             stream-loss toytcp inet "$pairs" reno
 netem del
 rows lo 1
 # memory: $conns idle connections, both ends toytcp (or both Linux)

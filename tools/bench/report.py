@@ -52,7 +52,7 @@ def number(v, unit):
 
 
 # Units where less is better: their ratio is Linux's over toytcp's.
-LESS_IS_BETTER = {"KB/conn"}
+LESS_IS_BETTER = {"KB/conn", "retx/MB"}
 
 
 def better_ratio(toy, lin, unit):

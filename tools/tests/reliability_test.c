@@ -13,7 +13,8 @@
  *               afterwards (rtt, bytes, retransmissions, lost, ssthresh
  *               after a loss); corrupt:
  *               InCsumErrors grows on both stacks; reordering and loss:
- *               OutOfOrderQueued grows.
+ *               OutOfOrderQueued grows. Each with toytcp's default
+ *               congestion control (cubic) and again with reno.
  *  cut          the path dies during a bulk send (netem loss 100 %, or the
  *               peer's link down) with retries2 = 4: the blocked send (or
  *               SO_ERROR) gives ETIMEDOUT after the RTO backoff sum, within
@@ -259,6 +260,7 @@ FIXTURE_VARIANT(netem) {
 	bool corrupt;		/* expect checksum errors */
 	bool ooo;		/* expect out-of-order arrivals at toytcp */
 	uint64_t debian, debug;	/* default bytes each way on each kernel */
+	const char *cc;		/* toytcp's TCP_CONGESTION; NULL: the default (cubic) */
 };
 
 FIXTURE_VARIANT_ADD(netem, loss_1) {
@@ -285,6 +287,30 @@ FIXTURE_VARIANT_ADD(netem, duplicate_5) {
  */
 FIXTURE_VARIANT_ADD(netem, corrupt_1) {
 	.args = "corrupt 1%", .loss = true, .corrupt = true, .debian = 20 * MB, .debug = 10 * MB
+};
+/* the same with reno */
+FIXTURE_VARIANT_ADD(netem, loss_1_reno) {
+	.args = "loss 1%", .loss = true, .ooo = true, .debian = 20 * MB, .debug = 8 * MB,
+	.cc = "reno"
+};
+FIXTURE_VARIANT_ADD(netem, loss_5_reno) {
+	.args = "loss 5%", .loss = true, .ooo = true, .debian = 4 * MB, .debug = 4 * MB,
+	.cc = "reno"
+};
+FIXTURE_VARIANT_ADD(netem, loss_10_reno) {
+	.args = "loss 10%", .loss = true, .ooo = true, .debian = 2 * MB, .debug = 1 * MB,
+	.cc = "reno"
+};
+FIXTURE_VARIANT_ADD(netem, reorder_25_reno) {
+	.args = "delay 5ms reorder 25% 50%", .ooo = true, .debian = 20 * MB, .debug = 8 * MB,
+	.cc = "reno"
+};
+FIXTURE_VARIANT_ADD(netem, duplicate_5_reno) {
+	.args = "duplicate 5%", .debian = 20 * MB, .debug = 8 * MB, .cc = "reno"
+};
+FIXTURE_VARIANT_ADD(netem, corrupt_1_reno) {
+	.args = "corrupt 1%", .loss = true, .corrupt = true, .debian = 20 * MB, .debug = 10 * MB,
+	.cc = "reno"
 };
 
 FIXTURE_SETUP(netem)
@@ -318,6 +344,9 @@ TEST_F_TIMEOUT(netem, transfer_both_ways, 1500)
 	if (_metadata->skip)
 		return;
 	ASSERT_EQ(0, toy_to_linux(5101, 0, 0, &tfd, &lfd, err, sizeof(err))) TH_LOG("%s", err);
+	if (variant->cc)
+		ASSERT_EQ(0, setsockopt(tfd, IPPROTO_TCP, TCP_CONGESTION, variant->cc,
+					strlen(variant->cc))) TH_LOG("TCP_CONGESTION %s", variant->cc);
 	ASSERT_EQ(0, tt_netem_both(variant->args)) TH_LOG("tc netem %s", variant->args);
 
 	job.fd = lfd;
@@ -330,8 +359,9 @@ TEST_F_TIMEOUT(netem, transfer_both_ways, 1500)
 		kill(ch.pid, SIGKILL);
 	ASSERT_EQ(0, tt_child_finish(&ch, &job, sizeof(job), 1000 * 1400))
 		TH_LOG("Linux peer died or hung (toytcp side: %s)", rc ? x.err : "ok");
-	printf("# netem %s: %llu bytes each way in %.1f s (%.2f MB/s each way)\n",
-	       variant->args, (unsigned long long)n, x.secs, x.secs > 0 ? n / x.secs / 1e6 : 0);
+	printf("# netem %s, %s: %llu bytes each way in %.1f s (%.2f MB/s each way)\n",
+	       variant->args, variant->cc ? : "default cc", (unsigned long long)n, x.secs,
+	       x.secs > 0 ? n / x.secs / 1e6 : 0);
 	EXPECT_EQ(0, rc) TH_LOG("toytcp side: %s", x.err);
 	EXPECT_EQ(0, job.failed) TH_LOG("Linux side: %s", job.err);
 	ASSERT_FALSE(rc || job.failed);
