@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit: SACK (RFC 2018, RFC 2883) and SACK loss recovery (RFC 6675).
+ * KUnit: SACK (RFC 2018, RFC 2883), SACK loss recovery (RFC 6675, PRR
+ * RFC 6937) and the tail loss probe (RFC 8985 §7).
  * The option's bytes and its parsing, the blocks our ACKs carry, the
  * sender's scoreboard, IsLost() and the pipe, and recovery driven by the
  * peer's SACKs through the wire parser. ISS 1000, IRS 5000, MSS 1000.
@@ -597,6 +598,98 @@ static void timeout_forgets_the_scoreboard(struct kunit *test)
 	th_expect(test, t, A, SND(0), RCV(0), 1000);
 }
 
+/* --- tail loss probe (RFC 8985 §7) --- */
+
+/*
+ * 10 segments out, the peer ACKs 8: the last two are lost with nothing
+ * after them. The timer holds a probe timeout (2 SRTT), not the RTO.
+ */
+static struct th_conn *conn_tail_lost(struct kunit *test)
+{
+	struct th_conn *t = conn_in_flight(test);
+	struct toytcp_sock *tp = toytcp_sk(t->sk);
+
+	tp->srtt_us = 80000;	/* PTO about 150 ms: longer than the test */
+	tp->rttvar_us = 0;
+	tp->rto_us = USEC_PER_SEC;
+	peer_ack(test, t, 8000, 0, NULL);
+	th_expect_none(test, t);
+	KUNIT_EXPECT_TRUE(test, (bool)tp->tlp_armed);
+	return t;
+}
+
+/* The probe resends the last segment; its SACK shows the one before it lost. */
+static void tlp_probe_then_the_hole_before_it(struct kunit *test)
+{
+	struct th_conn *t = conn_tail_lost(test);
+	struct toytcp_sock *tp = toytcp_sk(t->sk);
+	long probes = toytcp_read_stat(sock_net(t->sk), TOYTCP_MIB_TLP);
+
+	th_fire(t, TOYTCP_RETX_DEFERRED);
+	th_expect(test, t, A, SND(9000), RCV(0), 1000);
+	th_expect_none(test, t);
+	KUNIT_EXPECT_TRUE(test, (bool)tp->tlp_out);
+	KUNIT_EXPECT_FALSE(test, (bool)tp->tlp_armed);
+	KUNIT_EXPECT_EQ(test, (u32)tp->retransmits, 0u);	/* no timeout */
+	KUNIT_EXPECT_EQ(test, toytcp_read_stat(sock_net(t->sk), TOYTCP_MIB_TLP), probes + 1);
+
+	/* the probe arrived, [8000,9000) did not: lost, sent again at once */
+	peer_ack(test, t, 8000, 1, (u32[]){ 9000, 10000 });
+	KUNIT_EXPECT_TRUE(test, tp->in_recovery);
+	th_expect(test, t, A, SND(8000), RCV(0), 1000);
+	th_expect_none(test, t);
+
+	peer_ack(test, t, 10000, 0, NULL);
+	KUNIT_EXPECT_FALSE(test, tp->in_recovery);
+	KUNIT_EXPECT_FALSE(test, (bool)tp->tlp_out);
+}
+
+/* The probe repaired the only loss: cwnd still answers for it. */
+static void tlp_repair_reduces_cwnd(struct kunit *test)
+{
+	struct th_conn *t = conn_tail_lost(test);
+	struct toytcp_sock *tp = toytcp_sk(t->sk);
+	long rec = toytcp_read_stat(sock_net(t->sk), TOYTCP_MIB_TLPRECOVERED);
+
+	th_fire(t, TOYTCP_RETX_DEFERRED);
+	th_expect(test, t, A, SND(9000), RCV(0), 1000);
+	peer_ack(test, t, 10000, 0, NULL);
+	KUNIT_EXPECT_FALSE(test, (bool)tp->tlp_out);
+	/* reno: half the flight when the probe left (2000), at least 2 MSS */
+	KUNIT_EXPECT_EQ(test, tp->snd_ssthresh, 2 * TH_MSS);
+	KUNIT_EXPECT_EQ(test, tp->snd_cwnd, 2 * TH_MSS);
+	KUNIT_EXPECT_EQ(test, toytcp_read_stat(sock_net(t->sk), TOYTCP_MIB_TLPRECOVERED),
+			rec + 1);
+}
+
+/* The original arrived after all (a D-SACK for the probe): no reduction. */
+static void tlp_not_needed_no_reduction(struct kunit *test)
+{
+	struct th_conn *t = conn_tail_lost(test);
+	struct toytcp_sock *tp = toytcp_sk(t->sk);
+	u32 cwnd;
+
+	th_fire(t, TOYTCP_RETX_DEFERRED);
+	th_expect(test, t, A, SND(9000), RCV(0), 1000);
+	cwnd = tp->snd_cwnd;
+	peer_ack(test, t, 10000, 1, (u32[]){ 9000, 10000 });	/* D-SACK */
+	KUNIT_EXPECT_FALSE(test, (bool)tp->tlp_out);
+	KUNIT_EXPECT_GE(test, tp->snd_cwnd, cwnd);
+}
+
+/* No SACK, no probe: its answer could not show a hole. */
+static void tlp_needs_sack(struct kunit *test)
+{
+	struct th_conn *t = conn_in_flight(test);
+	struct toytcp_sock *tp = toytcp_sk(t->sk);
+
+	tp->sack_ok = 0;
+	tp->srtt_us = 50000;
+	tp->rto_us = USEC_PER_SEC;
+	peer_ack(test, t, 8000, 0, NULL);
+	KUNIT_EXPECT_FALSE(test, (bool)tp->tlp_armed);
+}
+
 static struct kunit_case toytcp_sack_cases[] = {
 	KUNIT_CASE(syn_sack_permitted_before_timestamps),
 	KUNIT_CASE(syn_sack_permitted_without_timestamps),
@@ -615,6 +708,10 @@ static struct kunit_case toytcp_sack_cases[] = {
 	KUNIT_CASE(two_holes_one_round_trip),
 	KUNIT_CASE(new_data_in_what_the_pipe_leaves),
 	KUNIT_CASE(timeout_forgets_the_scoreboard),
+	KUNIT_CASE(tlp_probe_then_the_hole_before_it),
+	KUNIT_CASE(tlp_repair_reduces_cwnd),
+	KUNIT_CASE(tlp_not_needed_no_reduction),
+	KUNIT_CASE(tlp_needs_sack),
 	{}
 };
 

@@ -154,14 +154,16 @@ struct toytcp_port;
  * what it does where RFC 5681 leaves room; slow start and recovery are
  * shared.
  * @name: its TCP_CONGESTION name, as Linux's.
- * @ssthresh: a loss is known (recovery or a timeout): the new ssthresh,
- *            from snd_cwnd and the flight; may note the loss.
+ * @ssthresh: a loss is known (recovery, a timeout, a tail loss probe
+ *            that repaired one): the new ssthresh, from snd_cwnd and
+ *            @flight, the data in flight when the loss happened; may note
+ *            the loss.
  * @avoid: congestion avoidance (cwnd >= ssthresh): an ACK covered @acked
  *         new bytes; grows snd_cwnd.
  */
 struct toytcp_cc_ops {
 	char name[TOYTCP_CA_NAME_MAX];
-	u32 (*ssthresh)(struct sock *sk);
+	u32 (*ssthresh)(struct sock *sk, u32 flight);
 	void (*avoid)(struct sock *sk, u32 acked);
 };
 
@@ -254,6 +256,15 @@ enum {
  *          disjoint, not adjacent; @nr_sacked of them, @sacked_bytes bytes.
  * @high_rxt: in SACK recovery, where the retransmission of lost holes has
  *            got to (RFC 6675 HighRxt).
+ * @tlp_armed: the retransmission timer holds a probe timeout (PTO), not
+ *             an RTO (RFC 8985 §7.2).
+ * @tlp_out: a tail loss probe is out, unanswered: no other until an ACK
+ *           covers @tlp_high_seq.
+ * @tlp_retrans: it was a retransmission (of the last segment), not new data.
+ * @tlp_dsacked: a D-SACK came while it was out: it repaired nothing.
+ * @tlp_seq: its first sequence number.
+ * @tlp_high_seq: snd_max after it was sent.
+ * @tlp_flight: the flight when it was sent (for the congestion response).
  * @prr_delivered: in SACK recovery, bytes the peer got since it began
  *                 (RFC 6937 prr_delivered).
  * @prr_out: bytes sent since it began (prr_out).
@@ -403,6 +414,9 @@ struct toytcp_sock {
 	u32 prr_delivered;
 	u32 prr_out;
 	u32 recover_fs;
+	u32 tlp_seq;
+	u32 tlp_high_seq;
+	u32 tlp_flight;
 
 	u32 srtt_us;
 	u32 rttvar_us;
@@ -450,7 +464,11 @@ struct toytcp_sock {
 	   wscale_ok:1,
 	   tstamp_ok:1,
 	   sack_ok:1,
-	   cwnd_limited:1;
+	   cwnd_limited:1,
+	   tlp_armed:1,
+	   tlp_out:1,
+	   tlp_retrans:1,
+	   tlp_dsacked:1;
 
 	u32 user_timeout;
 	u8 syn_retries;
@@ -646,6 +664,8 @@ enum toytcp_mib {
 	TOYTCP_MIB_SACKRECOVERY,
 	TOYTCP_MIB_DSACKSENT,
 	TOYTCP_MIB_DSACKRECV,
+	TOYTCP_MIB_TLP,
+	TOYTCP_MIB_TLPRECOVERED,
 	TOYTCP_MIB_MAX
 };
 
@@ -758,6 +778,7 @@ bool toytcp_nagle_ok(u32 len, u32 mss, u32 unsent, bool idle, bool nodelay,
 void toytcp_init_cwnd(struct sock *sk);
 void toytcp_retransmit_head(struct sock *sk);
 u32 toytcp_retransmit_at(struct sock *sk, u32 seq, u32 end);
+int toytcp_send_probe_data(struct sock *sk, u32 len, bool fin);
 int toytcp_send_keepalive_probe(struct sock *sk);
 
 /* toytcp_timer.c */
@@ -828,6 +849,9 @@ u32 toytcp_sack_lost_edge(const struct toytcp_sock *tp);
 u32 toytcp_sack_pipe(const struct toytcp_sock *tp, u32 lost);
 bool toytcp_sack_enter_recovery(struct sock *sk);
 void toytcp_sack_prr(struct sock *sk, u32 delivered);
+bool toytcp_tlp_timeout(struct sock *sk, unsigned long *when);
+void toytcp_send_tlp(struct sock *sk);
+void toytcp_tlp_ack(struct sock *sk, u32 ack, bool was_in_recovery);
 u32 toytcp_sack_retransmit(struct sock *sk);
 
 /* toytcp_icmp.c */

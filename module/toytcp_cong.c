@@ -48,11 +48,9 @@ static u32 toytcp_flight(const struct toytcp_sock *tp)
 /* ---- reno ---- */
 
 /* RFC 5681 (4): ssthresh = max(FlightSize / 2, 2 * SMSS) */
-static u32 toytcp_reno_ssthresh(struct sock *sk)
+static u32 toytcp_reno_ssthresh(struct sock *sk, u32 flight)
 {
-	const struct toytcp_sock *tp = toytcp_sk(sk);
-
-	return max_t(u32, toytcp_flight(tp) / 2, 2 * tp->mss);
+	return max_t(u32, flight / 2, 2 * toytcp_sk(sk)->mss);
 }
 
 /* One MSS per window acknowledged (RFC 5681 (3), bytes counted). */
@@ -125,7 +123,7 @@ u32 toytcp_cubic_window(u32 w_max, u32 k_ms, u32 t_ms, u32 mss)
 EXPORT_SYMBOL_IF_KUNIT(toytcp_cubic_window);
 
 /* RFC 9438 §4.6, §4.7: remember W_max, start a new epoch at the next avoidance. */
-static u32 toytcp_cubic_ssthresh(struct sock *sk)
+static u32 toytcp_cubic_ssthresh(struct sock *sk, u32 flight)
 {
 	struct toytcp_sock *tp = toytcp_sk(sk);
 	struct toytcp_cubic *c = &tp->cubic;
@@ -138,8 +136,7 @@ static u32 toytcp_cubic_ssthresh(struct sock *sk)
 		c->w_max = cwnd;
 	c->epoch_us = 0;
 	/* RFC 9438 §4.6: from the flight (an application-limited cwnd says little) */
-	return max_t(u32, div_u64((u64)toytcp_flight(tp) * TOYTCP_CUBIC_BETA_PCT, 100),
-		     2 * tp->mss);
+	return max_t(u32, div_u64((u64)flight * TOYTCP_CUBIC_BETA_PCT, 100), 2 * tp->mss);
 }
 
 static void toytcp_cubic_avoid(struct sock *sk, u32 acked)
@@ -311,7 +308,7 @@ void toytcp_cc_enter_recovery(struct sock *sk)
 {
 	struct toytcp_sock *tp = toytcp_sk(sk);
 
-	tp->snd_ssthresh = tp->cc->ssthresh(sk);
+	tp->snd_ssthresh = tp->cc->ssthresh(sk, toytcp_flight(tp));
 	tp->snd_cwnd = tp->snd_ssthresh;
 	tp->recover = tp->snd_max;
 	tp->in_recovery = true;
@@ -335,7 +332,7 @@ void toytcp_enter_loss(struct sock *sk)
 	 * by then.
 	 */
 	if (tp->retransmits <= 1 && !tp->in_recovery)
-		tp->snd_ssthresh = tp->cc->ssthresh(sk);
+		tp->snd_ssthresh = tp->cc->ssthresh(sk, toytcp_flight(tp));
 	tp->snd_cwnd = tp->mss;
 	/* RFC 9438 §4.8: after a timeout CUBIC starts afresh from cwnd (K = 0) */
 	tp->cubic.w_max = 0;
@@ -344,6 +341,7 @@ void toytcp_enter_loss(struct sock *sk)
 	tp->in_recovery = false;
 	tp->dupacks = 0;
 	tp->lost++;
+	tp->tlp_out = 0;
 	/* the peer may have dropped what it SACKed (RFC 2018 §8): start afresh */
 	toytcp_sack_reset(tp);
 }

@@ -335,6 +335,7 @@ static bool toytcp_rcv_ack(struct sock *sk, struct sk_buff *skb,
 	u32 wnd = toytcp_peer_window(tp, cb->window, cb->flags);
 	u32 tsecr = toytcp_tsecr(tp, opts);
 	u32 sacked_before = tp->sacked_bytes;
+	bool was_in_recovery = tp->in_recovery;
 	u32 ack = cb->ack_seq, acked = 0;
 
 	if (sk->sk_state == TCP_SYN_RECV) {
@@ -397,6 +398,7 @@ static bool toytcp_rcv_ack(struct sock *sk, struct sk_buff *skb,
 		/* RFC 6937 DeliveredData: ACKed, and SACKed anew (less what the ACK covered) */
 		s64 delivered = (s64)acked + tp->sacked_bytes - sacked_before;
 
+		toytcp_tlp_ack(sk, ack, was_in_recovery);
 		toytcp_sack_enter_recovery(sk);
 		if (tp->in_recovery)
 			toytcp_sack_prr(sk, max_t(s64, delivered, 0));

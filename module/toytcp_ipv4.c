@@ -104,6 +104,8 @@ const char *const toytcp_mib_names[TOYTCP_MIB_MAX] = {
 	[TOYTCP_MIB_SACKRECOVERY]	= "SackRecovery",
 	[TOYTCP_MIB_DSACKSENT]		= "DSackSent",
 	[TOYTCP_MIB_DSACKRECV]		= "DSackRecv",
+	[TOYTCP_MIB_TLP]		= "TailLossProbes",
+	[TOYTCP_MIB_TLPRECOVERED]	= "TailLossProbeRecovered",
 };
 
 void toytcp_inc_stat(const struct net *net, enum toytcp_mib field)

@@ -695,6 +695,25 @@ static int toytcp_send_data(struct sock *sk, u32 seq, unsigned int len, bool fin
 }
 
 /**
+ * toytcp_send_probe_data() - a tail loss probe with new data: @len bytes
+ * from snd_nxt (and the FIN if @fin), whatever cwnd says; snd_nxt moves.
+ * @sk: the socket, locked.
+ * @len: bytes, at most an MSS.
+ * @fin: our FIN follows them.
+ *
+ * Return: 0 or a negative errno.
+ */
+int toytcp_send_probe_data(struct sock *sk, u32 len, bool fin)
+{
+	struct toytcp_sock *tp = toytcp_sk(sk);
+	int err = toytcp_send_data(sk, tp->snd_nxt, len, fin);
+
+	if (!err)
+		tp->snd_nxt += len + fin;
+	return err;
+}
+
+/**
  * toytcp_nagle_ok() - may a segment of @len bytes leave now? Nagle's rule
  * (RFC 896, RFC 9293 §3.7.4) with sender-side silly window avoidance
  * (RFC 9293 §3.8.6.2.1).

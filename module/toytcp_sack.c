@@ -239,6 +239,8 @@ u32 toytcp_sack_update(struct sock *sk, const struct toytcp_opts *opts)
 				toytcp_seq_after_eq(b.start, opts->sacks[1].start) &&
 				toytcp_seq_before_eq(b.end, opts->sacks[1].end)))) {
 			toytcp_inc_stat(sock_net(sk), TOYTCP_MIB_DSACKRECV);
+			if (tp->tlp_out)
+				tp->tlp_dsacked = 1;	/* the probe was not needed */
 			continue;
 		}
 		if (toytcp_seq_after(b.end, tp->snd_max) ||
@@ -258,22 +260,37 @@ EXPORT_SYMBOL_IF_KUNIT(toytcp_sack_update);
  *
  * A byte is lost when more than (DupThresh - 1) * MSS bytes, or DupThresh
  * separate ranges, above it are SACKed; going down the scoreboard, the
- * first range where that holds is where loss begins.
+ * first range where that holds is where loss begins. Or when a tail loss
+ * probe sent after it is SACKed.
  *
  * Return: the edge; snd_una if nothing is lost.
  */
 u32 toytcp_sack_lost_edge(const struct toytcp_sock *tp)
 {
-	u32 bytes = 0;
+	u32 bytes = 0, edge = tp->snd_una;
 	int i;
 
 	for (i = tp->nr_sacked - 1; i >= 0; i--) {
 		bytes += tp->sacked[i].end - tp->sacked[i].start;
 		if (bytes > (TOYTCP_DUPTHRESH - 1) * tp->mss ||
-		    tp->nr_sacked - i >= TOYTCP_DUPTHRESH)
-			return tp->sacked[i].start;
+		    tp->nr_sacked - i >= TOYTCP_DUPTHRESH) {
+			edge = tp->sacked[i].start;
+			break;
+		}
 	}
-	return tp->snd_una;
+	/*
+	 * A tail loss probe that resent the last segment arrived (the peer
+	 * SACKs it) while what was sent before it did not: that is lost (RFC
+	 * 8985's RACK rule, for the probe alone: sent earlier, not delivered,
+	 * and something sent later was).
+	 */
+	if (tp->tlp_out && tp->tlp_retrans) {
+		for (i = 0; i < tp->nr_sacked; i++)
+			if (toytcp_seq_before_eq(tp->sacked[i].start, tp->tlp_seq) &&
+			    toytcp_seq_after_eq(tp->sacked[i].end, tp->tlp_high_seq))
+				return toytcp_seq_max(edge, tp->sacked[i].start);
+	}
+	return edge;
 }
 EXPORT_SYMBOL_IF_KUNIT(toytcp_sack_lost_edge);
 
@@ -422,4 +439,105 @@ u32 toytcp_sack_retransmit(struct sock *sk)
 		pipe += sent;
 	}
 	return pipe < tp->snd_cwnd ? tp->snd_cwnd - pipe : 0;
+}
+
+/* ---- tail loss probe (RFC 8985 §7) ---- */
+
+/**
+ * toytcp_tlp_timeout() - should the retransmission timer hold a probe
+ * timeout (PTO) instead of the RTO? Only with SACK (the probe's answer
+ * must be able to show a hole), open, outside recovery and timeouts, with
+ * an RTT measured and no probe out.
+ * @sk: the socket, locked, with data in flight.
+ * @when: set to the PTO's expiry (jiffies).
+ *
+ * PTO = 2 SRTT, plus the peer's worst delayed ACK (200 ms) when one
+ * segment is in flight (its ACK may be held back), else two ticks; only
+ * if that comes before the RTO, as Linux's tcp_schedule_loss_probe().
+ *
+ * Return: true to arm the PTO.
+ */
+bool toytcp_tlp_timeout(struct sock *sk, unsigned long *when)
+{
+	struct toytcp_sock *tp = toytcp_sk(sk);
+	u32 pto_us;
+
+	if (!tp->sack_ok || tp->tlp_out || tp->in_recovery || tp->retransmits ||
+	    !tp->srtt_us || !((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT)))
+		return false;
+	pto_us = 2 * tp->srtt_us;
+	if (tp->snd_max - tp->snd_una <= tp->mss)
+		pto_us += 200 * USEC_PER_MSEC;
+	else
+		pto_us += 2 * jiffies_to_usecs(1);
+	if (pto_us >= tp->rto_us)
+		return false;
+	*when = jiffies + usecs_to_jiffies(pto_us);
+	return true;
+}
+
+/**
+ * toytcp_send_tlp() - the PTO fired: no ACK for two round trips, and the
+ * end of what was sent may be lost with nothing after it to show it. Send
+ * one segment to make the peer answer (RFC 8985 §7.3): new data if there
+ * is some the peer's window takes, else the last segment again. Its
+ * answer either shows a hole (SACK: toytcp_sack_lost_edge()) or covers
+ * everything; the RTO is armed behind it.
+ * @sk: the socket, locked.
+ */
+void toytcp_send_tlp(struct sock *sk)
+{
+	struct toytcp_sock *tp = toytcp_sk(sk);
+	u32 unsent = tp->write_seq - tp->snd_nxt;
+	u32 len = min_t(u32, unsent, tp->mss);
+	u32 data_end, start;
+
+	if (tp->snd_nxt == tp->snd_max && len &&
+	    toytcp_seq_before_eq(tp->snd_nxt + len, tp->snd_una + tp->snd_wnd)) {
+		bool fin = tp->fin_queued && tp->snd_nxt + len == tp->write_seq;
+
+		tp->tlp_seq = tp->snd_nxt;
+		if (toytcp_send_probe_data(sk, len, fin))
+			return;
+		tp->tlp_retrans = 0;
+	} else {
+		/* the last segment: up to an MSS of data before snd_max (and our FIN) */
+		data_end = toytcp_seq_after(tp->snd_max, tp->write_seq) ? tp->write_seq :
+									  tp->snd_max;
+		start = data_end - min_t(u32, data_end - tp->snd_una, tp->mss);
+		tp->tlp_seq = start;
+		if (!toytcp_retransmit_at(sk, start, tp->snd_max))
+			return;
+		tp->tlp_retrans = 1;
+	}
+	tp->tlp_out = 1;
+	tp->tlp_dsacked = 0;
+	tp->tlp_high_seq = tp->snd_max;
+	tp->tlp_flight = tp->snd_max - tp->snd_una;
+	toytcp_inc_stat(sock_net(sk), TOYTCP_MIB_TLP);
+}
+
+/**
+ * toytcp_tlp_ack() - an ACK came while a probe was out: once it covers
+ * what was sent up to the probe, the episode is over. If the probe (a
+ * retransmission) repaired a loss by itself, with no D-SACK to say its
+ * original arrived and outside any recovery, that loss still needs its
+ * congestion response: ssthresh and cwnd go down as for a recovery (RFC
+ * 8985 §7.4.2).
+ * @sk: the socket, locked.
+ * @ack: the ACK number.
+ * @was_in_recovery: the socket was in recovery before this ACK.
+ */
+void toytcp_tlp_ack(struct sock *sk, u32 ack, bool was_in_recovery)
+{
+	struct toytcp_sock *tp = toytcp_sk(sk);
+
+	if (!tp->tlp_out || toytcp_seq_before(ack, tp->tlp_high_seq))
+		return;
+	tp->tlp_out = 0;
+	if (!tp->tlp_retrans || tp->tlp_dsacked || was_in_recovery || tp->in_recovery)
+		return;
+	tp->snd_ssthresh = tp->cc->ssthresh(sk, tp->tlp_flight);
+	tp->snd_cwnd = max_t(u32, tp->snd_ssthresh, tp->mss);
+	toytcp_inc_stat(sock_net(sk), TOYTCP_MIB_TLPRECOVERED);
 }

@@ -78,6 +78,8 @@ static unsigned long toytcp_retx_deadline(const struct toytcp_sock *tp)
 /**
  * toytcp_arm_retx() - start the retransmission timer if something needs
  * it and it is not running (RFC 6298 (5.1)); stop it if nothing does.
+ * It may hold a tail loss probe's shorter timeout instead
+ * (toytcp_tlp_timeout()).
  * @sk: the socket, locked.
  */
 void toytcp_arm_retx(struct sock *sk)
@@ -88,8 +90,15 @@ void toytcp_arm_retx(struct sock *sk)
 		toytcp_stop_retx(sk);
 		return;
 	}
-	if (!timer_pending(&tp->retx_timer))
-		sk_reset_timer(sk, &tp->retx_timer, toytcp_retx_deadline(tp));
+	if (!timer_pending(&tp->retx_timer)) {
+		unsigned long when;
+
+		/* a probe first, when the end of the flight may be what was lost */
+		tp->tlp_armed = toytcp_tlp_timeout(sk, &when);
+		if (!tp->tlp_armed)
+			when = toytcp_retx_deadline(tp);
+		sk_reset_timer(sk, &tp->retx_timer, when);
+	}
 }
 
 /* Restart it from now: new data was acknowledged (RFC 6298 (5.3)). */
@@ -102,6 +111,7 @@ static void toytcp_restart_retx(struct sock *sk)
 void toytcp_stop_retx(struct sock *sk)
 {
 	sk_stop_timer(sk, &toytcp_sk(sk)->retx_timer);
+	toytcp_sk(sk)->tlp_armed = 0;
 }
 
 /*
@@ -213,6 +223,13 @@ static void toytcp_retx_timeout(struct sock *sk)
 		return;
 	if (!toytcp_has_work_to_time(tp))
 		return;
+	if (tp->tlp_armed) {
+		/* the probe timeout, not the RTO: a probe, and the RTO behind it */
+		tp->tlp_armed = 0;
+		toytcp_send_tlp(sk);
+		sk_reset_timer(sk, &tp->retx_timer, toytcp_retx_deadline(tp));
+		return;
+	}
 
 	switch (sk->sk_state) {
 	/* TCP_SYNCNT first, as Linux (a listener's counts for its children) */
