@@ -256,6 +256,10 @@ enum {
  *          disjoint, not adjacent; @nr_sacked of them, @sacked_bytes bytes.
  * @high_rxt: in SACK recovery, where the retransmission of lost holes has
  *            got to (RFC 6675 HighRxt).
+ * @dsack_dups: D-SACKs received: segments we sent that the peer already
+ *              had (TCP_INFO tcpi_dsack_dups).
+ * @delivered: segments the peer is known to have got, ACKed or SACKed
+ *             (tcpi_delivered).
  * @tlp_armed: the retransmission timer holds a probe timeout (PTO), not
  *             an RTO (RFC 8985 §7.2).
  * @tlp_out: a tail loss probe is out, unanswered: no other until an ACK
@@ -417,6 +421,8 @@ struct toytcp_sock {
 	u32 tlp_seq;
 	u32 tlp_high_seq;
 	u32 tlp_flight;
+	u32 dsack_dups;
+	u32 delivered;
 
 	u32 srtt_us;
 	u32 rttvar_us;
@@ -847,6 +853,7 @@ void toytcp_sack_trim(struct toytcp_sock *tp);
 u32 toytcp_sack_update(struct sock *sk, const struct toytcp_opts *opts);
 u32 toytcp_sack_lost_edge(const struct toytcp_sock *tp);
 u32 toytcp_sack_pipe(const struct toytcp_sock *tp, u32 lost);
+u32 toytcp_sack_retrans_out(const struct toytcp_sock *tp);
 bool toytcp_sack_enter_recovery(struct sock *sk);
 void toytcp_sack_prr(struct sock *sk, u32 delivered);
 bool toytcp_tlp_timeout(struct sock *sk, unsigned long *when);

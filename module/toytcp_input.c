@@ -394,8 +394,14 @@ static bool toytcp_rcv_ack(struct sock *sk, struct sk_buff *skb,
 	} else {
 		toytcp_sack_update(sk, opts);
 	}
-	if (tp->sack_ok) {
+	if (tp->sack_ok || acked) {
 		/* RFC 6937 DeliveredData: ACKed, and SACKed anew (less what the ACK covered) */
+		s64 delivered = (s64)acked + tp->sacked_bytes - sacked_before;
+
+		if (delivered > 0)
+			tp->delivered += DIV_ROUND_UP((u32)delivered, tp->mss);
+	}
+	if (tp->sack_ok) {
 		s64 delivered = (s64)acked + tp->sacked_bytes - sacked_before;
 
 		toytcp_tlp_ack(sk, ack, was_in_recovery);

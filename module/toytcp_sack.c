@@ -239,6 +239,7 @@ u32 toytcp_sack_update(struct sock *sk, const struct toytcp_opts *opts)
 				toytcp_seq_after_eq(b.start, opts->sacks[1].start) &&
 				toytcp_seq_before_eq(b.end, opts->sacks[1].end)))) {
 			toytcp_inc_stat(sock_net(sk), TOYTCP_MIB_DSACKRECV);
+			tp->dsack_dups++;
 			if (tp->tlp_out)
 				tp->tlp_dsacked = 1;	/* the probe was not needed */
 			continue;
@@ -308,6 +309,14 @@ static u32 toytcp_unsacked_below(const struct toytcp_sock *tp, u32 seq)
 		bytes -= toytcp_seq_min(b->end, seq) - b->start;
 	}
 	return bytes;
+}
+
+/* In SACK recovery: bytes sent again (below HighRxt) and neither ACKed nor SACKed. */
+u32 toytcp_sack_retrans_out(const struct toytcp_sock *tp)
+{
+	if (!tp->in_recovery || !tp->sack_ok || !toytcp_seq_after(tp->high_rxt, tp->snd_una))
+		return 0;
+	return toytcp_unsacked_below(tp, toytcp_seq_min(tp->high_rxt, tp->snd_max));
 }
 
 /**

@@ -298,8 +298,14 @@ static void toytcp_get_info(struct sock *sk, struct tcp_info *info)
 	}
 	if (tp->sack_ok && (1 << sk->sk_state) & TOYTCPF_SYNCHRONIZED)
 		info->tcpi_options |= TCPI_OPT_SACK;
-	if (tp->mss)
+	if (tp->mss) {
 		info->tcpi_sacked = DIV_ROUND_UP(tp->sacked_bytes, tp->mss);
+		/* sent again in this recovery and not yet acknowledged */
+		info->tcpi_retrans = DIV_ROUND_UP(toytcp_sack_retrans_out(tp), tp->mss);
+	}
+	info->tcpi_reordering = TOYTCP_DUPTHRESH;	/* fixed, as Linux's default */
+	info->tcpi_dsack_dups = tp->dsack_dups;
+	info->tcpi_delivered = tp->delivered;
 	info->tcpi_snd_mss = tp->mss;
 	info->tcpi_rcv_mss = tp->advmss;
 	info->tcpi_advmss = tp->advmss;

@@ -13,8 +13,10 @@
  *     the holes in what Linux sent, Linux the holes in toytcp's), each
  *     block above the segment's ACK number or a D-SACK below it, and no
  *     segment with data carries one from toytcp; with it off, none at all;
- *   - TCP_INFO of toytcp's socket has TCPI_OPT_SACK as negotiated, and
- *     with SACK on its SackRecovery counter grew.
+ *   - TCP_INFO of toytcp's socket has TCPI_OPT_SACK as negotiated,
+ *     tcpi_delivered at least the segments the data needed, tcpi_reordering
+ *     3, nothing SACKed once all is acknowledged; with SACK on its
+ *     SackRecovery counter grew.
  *
  * TOYTCP_TEST_FAMILY=inet runs toytcp's side as Linux TCP (checks the test).
  */
@@ -84,6 +86,10 @@ TEST_F_TIMEOUT(sack, blocks_both_ways, 300)
 
 	ASSERT_EQ(0, tt_tcp_info(toy, &ti));
 	EXPECT_EQ(on, !!(ti.b.tcpi_options & TCPI_OPT_SACK));
+	/* delivered counts segments the peer got: at least n / MSS of them */
+	EXPECT_LE(n / ti.b.tcpi_snd_mss, ti.delivered);
+	EXPECT_EQ(3, (int)ti.b.tcpi_reordering);
+	EXPECT_EQ(0, (int)ti.b.tcpi_sacked) TH_LOG("all acknowledged: nothing SACKed above it");
 	close(toy);
 	close(lin);
 	tt_cap_stop(&cap);
@@ -131,9 +137,9 @@ TEST_F_TIMEOUT(sack, blocks_both_ways, 300)
 		EXPECT_EQ(0, toy_blocks);
 		EXPECT_EQ(0, lin_blocks);
 	}
-	printf("# Linux sack=%d, toytcp %s: %d segments, %d with SACK from toytcp, %d from Linux, %u retransmitted by toytcp\n",
+	printf("# Linux sack=%d, toytcp %s: %d segments, %d with SACK from toytcp, %d from Linux, %u retransmitted by toytcp, %u D-SACKs, %u delivered\n",
 	       on, c->toy_client ? "client" : "server", npk, toy_blocks, lin_blocks,
-	       ti.b.tcpi_total_retrans);
+	       ti.b.tcpi_total_retrans, ti.dsack_dups, ti.delivered);
 	free(pk);
 	unlink(cap.path);
 }
