@@ -3,9 +3,12 @@
  * KUnit: the congestion control algorithms (TCP_CONGESTION). CUBIC's
  * curve against points computed by hand from RFC 9438 (1) and (2), its
  * reduction and fast convergence, its growth per ACK near and away from
- * W_max beside Reno's; finding algorithms by name. MSS 1000.
+ * W_max beside Reno's; finding algorithms by name. ECN (RFC 3168): the
+ * handshake's bits, the receiver's echo until CWR, the sender's one
+ * reduction per window, ECT on new data only. MSS 1000.
  */
 #include <kunit/test.h>
+#include <net/inet_ecn.h>
 
 #include "toytcp_harness.h"
 
@@ -199,6 +202,128 @@ static void names(struct kunit *test)
 	KUNIT_EXPECT_STREQ(test, toytcp_sk(t->sk)->cc->name, "cubic");
 }
 
+/* --- ECN (RFC 3168) --- */
+
+#define ECE TOYTCP_ECE
+#define CWR TOYTCP_CWR
+#define A TOYTCP_ACK
+#define SYN TOYTCP_SYN
+#define SND(n) (TH_ISS + 1 + (n))
+#define RCV(n) (TH_IRS + 1 + (n))
+
+/* Asking (mode 1): the SYN says ECE and CWR; only a SYN-ACK with ECE alone agrees. */
+static void ecn_negotiation(struct kunit *test)
+{
+	static const struct {
+		u8 synack;	/* the SYN-ACK's ECN bits */
+		bool on;
+	} cases[] = {
+		{ ECE, true }, { 0, false }, { ECE | CWR, false }, { CWR, false },
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct th_conn *t = th_conn(test, TCP_SYN_SENT);
+		struct toytcp_sock *tp = toytcp_sk(t->sk);
+		struct th_seg s;
+
+		tp->ecn_ok = 1;
+		lock_sock(t->sk);
+		toytcp_send_syn(t->sk);
+		release_sock(t->sk);
+		KUNIT_ASSERT_TRUE(test, th_next(t, &s));
+		KUNIT_EXPECT_EQ(test, s.flags, SYN | ECE | CWR);
+		th_segment(test, t, SYN | A | cases[i].synack, TH_IRS, SND(0), NULL, 0);
+		KUNIT_EXPECT_EQ(test, t->sk->sk_state, TCP_ESTABLISHED);
+		KUNIT_EXPECT_EQ_MSG(test, (bool)tp->ecn_ok, cases[i].on, "case %u", i);
+		th_exit(test);
+	}
+}
+
+/* An open conn with ECN on. */
+static struct th_conn *conn_ecn(struct kunit *test)
+{
+	struct th_conn *t = th_conn(test, TCP_ESTABLISHED);
+
+	toytcp_cc_set(t->sk, toytcp_cc_find("reno"));
+	toytcp_sk(t->sk)->ecn_ok = 1;
+	toytcp_sk(t->sk)->nodelay = 1;
+	return t;
+}
+
+/* A CE mark on the peer's data: ECE at once, and on every ACK until its CWR. */
+static void ecn_receiver_echoes_until_cwr(struct kunit *test)
+{
+	struct th_conn *t = conn_ecn(test);
+	struct th_seg s;
+
+	t->tos = INET_ECN_CE;
+	th_segment(test, t, A, RCV(0), SND(0), NULL, 100);
+	th_expect(test, t, A | ECE, SND(0), RCV(100), 0);	/* not delayed */
+	t->tos = INET_ECN_ECT_0;
+	th_segment(test, t, A, RCV(100), SND(0), NULL, 1000);
+	th_segment(test, t, A, RCV(1100), SND(0), NULL, 1000);
+	KUNIT_ASSERT_TRUE(test, th_next(t, &s));
+	KUNIT_EXPECT_EQ(test, s.flags, A | ECE);
+	while (th_next(t, &s))
+		KUNIT_EXPECT_EQ(test, s.flags, A | ECE);
+	/* its CWR: the echo ends */
+	th_segment(test, t, A | CWR, RCV(2100), SND(0), NULL, 1000);
+	th_segment(test, t, A, RCV(3100), SND(0), NULL, 1000);
+	while (th_next(t, &s))
+		KUNIT_EXPECT_EQ(test, s.flags, A);
+}
+
+/* Our data goes as ECT(0); an ECE halves cwnd once per window; CWR follows. */
+static void ecn_sender_reduces_once_then_cwr(struct kunit *test)
+{
+	struct th_conn *t = conn_ecn(test);
+	struct toytcp_sock *tp = toytcp_sk(t->sk);
+	struct sk_buff *skb;
+	struct th_seg s;
+
+	th_write(t, 4000);
+	skb = skb_peek(&t->sent);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	KUNIT_EXPECT_TRUE(test, TOYTCP_SKB_CB(skb)->ecn & TOYTCP_ECT);
+	while (th_next(t, &s))
+		KUNIT_EXPECT_EQ(test, s.flags & CWR, 0);
+	th_segment(test, t, A | ECE, RCV(0), SND(1000), NULL, 0);
+	KUNIT_EXPECT_EQ(test, tp->snd_ssthresh, 2 * TH_MSS);	/* reno: half of 4000 */
+	KUNIT_EXPECT_EQ(test, tp->snd_cwnd, 2 * TH_MSS);
+	/* more ECE for the same window: no second reduction */
+	th_segment(test, t, A | ECE, RCV(0), SND(2000), NULL, 0);
+	KUNIT_EXPECT_GE(test, tp->snd_cwnd, 2 * TH_MSS);
+	KUNIT_EXPECT_EQ(test, tp->snd_ssthresh, 2 * TH_MSS);
+	/* the next new data says CWR, once */
+	th_segment(test, t, A, RCV(0), SND(4000), NULL, 0);
+	th_write(t, 2000);
+	KUNIT_ASSERT_TRUE(test, th_next(t, &s));
+	KUNIT_EXPECT_EQ(test, s.flags & CWR, CWR);
+	while (th_next(t, &s))
+		KUNIT_EXPECT_EQ(test, s.flags & CWR, 0);
+	/* a retransmission is never ECT */
+	lock_sock(t->sk);
+	toytcp_retransmit_head(t->sk);
+	release_sock(t->sk);
+	skb = skb_peek(&t->sent);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	KUNIT_EXPECT_FALSE(test, TOYTCP_SKB_CB(skb)->ecn & TOYTCP_ECT);
+}
+
+/* Without ECN: no bits, no reaction. */
+static void ecn_off_ignores_marks(struct kunit *test)
+{
+	struct th_conn *t = th_conn(test, TCP_ESTABLISHED);
+	struct toytcp_sock *tp = toytcp_sk(t->sk);
+	u32 cwnd = tp->snd_cwnd;
+
+	t->tos = INET_ECN_CE;
+	th_segment(test, t, A | ECE, RCV(0), SND(0), NULL, 0);
+	KUNIT_EXPECT_EQ(test, tp->snd_cwnd, cwnd);
+	KUNIT_EXPECT_FALSE(test, (bool)tp->ecn_demand_cwr);
+}
+
 static struct kunit_case toytcp_cong_cases[] = {
 	KUNIT_CASE(cubic_k),
 	KUNIT_CASE(cubic_curve_points),
@@ -208,6 +333,10 @@ static struct kunit_case toytcp_cong_cases[] = {
 	KUNIT_CASE(cubic_no_growth_when_application_limited),
 	KUNIT_CASE(cubic_after_timeouts),
 	KUNIT_CASE(names),
+	KUNIT_CASE(ecn_negotiation),
+	KUNIT_CASE(ecn_receiver_echoes_until_cwr),
+	KUNIT_CASE(ecn_sender_reduces_once_then_cwr),
+	KUNIT_CASE(ecn_off_ignores_marks),
 	{}
 };
 

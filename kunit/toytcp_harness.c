@@ -198,6 +198,7 @@ struct sk_buff *th_build(struct th_conn *t, u8 flags, u32 seq, u32 ack,
 	iph->ihl = sizeof(*iph) / 4;
 	iph->tot_len = htons(skb->len);
 	iph->ttl = 64;
+	iph->tos = t->tos;
 	iph->protocol = IPPROTO_TCP;
 	iph->saddr = sk->sk_daddr;
 	iph->daddr = sk->sk_rcv_saddr;

@@ -25,6 +25,7 @@ struct th_conn {
 	struct sk_buff_head sent;	/* what the socket transmitted */
 	u16 wnd;			/* the window the peer's segments carry */
 	struct toytcp_opts opts;	/* and their options (MSS, TS, WS, SACK) */
+	u8 tos;				/* and their IPv4 TOS byte (ECN bits) */
 };
 
 /* A segment as captured. */

@@ -38,6 +38,8 @@
 #define TOYTCP_PSH	0x08
 #define TOYTCP_ACK	0x10
 #define TOYTCP_URG	0x20
+#define TOYTCP_ECE	0x40	/* ECN echo (RFC 3168 §6.1) */
+#define TOYTCP_CWR	0x80	/* congestion window reduced */
 
 /* Option kinds and lengths (RFC 9293 §3.2). */
 #define TOYTCP_OPT_EOL		0	/* end of option list */
@@ -92,7 +94,11 @@
  * @end_seq: @seq + data length + 1 for SYN + 1 for FIN.
  * @ack_seq: acknowledgment number, meaningful with TOYTCP_ACK.
  * @window: window field, unscaled.
- * @flags: TOYTCP_* control bits.
+ * @flags: TOYTCP_* control bits, FIN to URG.
+ * @ecn: ECN (RFC 3168): a received segment's TOYTCP_ECE and TOYTCP_CWR
+ *       bits, and TOYTCP_CE if its IPv4 header says "congestion
+ *       experienced"; a segment being sent: TOYTCP_ECT if its IPv4 header
+ *       is to say ECT(0).
  *
  * On the write queue only @seq and @end_seq are used: each skb there is a
  * chunk of the byte stream, data only.
@@ -103,7 +109,11 @@ struct toytcp_skb_cb {
 	u32 ack_seq;
 	u16 window;
 	u8 flags;
+	u8 ecn;
 };
+
+#define TOYTCP_CE	0x01	/* in toytcp_skb_cb.ecn: the IPv4 header had CE */
+#define TOYTCP_ECT	0x02	/* in toytcp_skb_cb.ecn: send with ECT(0) */
 
 #define TOYTCP_SKB_CB(skb) ((struct toytcp_skb_cb *)&((skb)->cb[0]))
 
@@ -256,6 +266,15 @@ enum {
  *          disjoint, not adjacent; @nr_sacked of them, @sacked_bytes bytes.
  * @high_rxt: in SACK recovery, where the retransmission of lost holes has
  *            got to (RFC 6675 HighRxt).
+ * ECN (RFC 3168; net.ipv4.tcp_ecn, or the module parameter ecn):
+ * @ecn_ok: ECN is on (before the handshake ends: we asked for it, or
+ *          will accept it).
+ * @ecn_demand_cwr: a CE mark arrived: every segment carries ECE until the
+ *                  peer's CWR.
+ * @ecn_cwr_pending: cwnd was reduced for an ECE: the next new data
+ *                   segment carries CWR.
+ * @ecn_high: snd_max at that reduction: no other before it is ACKed.
+ * @delivered_ce: segments ACKed with ECE (tcpi_delivered_ce).
  * @dsack_dups: D-SACKs received: segments we sent that the peer already
  *              had (TCP_INFO tcpi_dsack_dups).
  * @delivered: segments the peer is known to have got, ACKed or SACKed
@@ -423,6 +442,8 @@ struct toytcp_sock {
 	u32 tlp_flight;
 	u32 dsack_dups;
 	u32 delivered;
+	u32 ecn_high;
+	u32 delivered_ce;
 
 	u32 srtt_us;
 	u32 rttvar_us;
@@ -474,7 +495,10 @@ struct toytcp_sock {
 	   tlp_armed:1,
 	   tlp_out:1,
 	   tlp_retrans:1,
-	   tlp_dsacked:1;
+	   tlp_dsacked:1,
+	   ecn_ok:1,
+	   ecn_demand_cwr:1,
+	   ecn_cwr_pending:1;
 
 	u32 user_timeout;
 	u8 syn_retries;
@@ -672,6 +696,8 @@ enum toytcp_mib {
 	TOYTCP_MIB_DSACKRECV,
 	TOYTCP_MIB_TLP,
 	TOYTCP_MIB_TLPRECOVERED,
+	TOYTCP_MIB_ECNCEMARKS,
+	TOYTCP_MIB_ECNREDUCTIONS,
 	TOYTCP_MIB_MAX
 };
 
@@ -860,6 +886,14 @@ bool toytcp_tlp_timeout(struct sock *sk, unsigned long *when);
 void toytcp_send_tlp(struct sock *sk);
 void toytcp_tlp_ack(struct sock *sk, u32 ack, bool was_in_recovery);
 u32 toytcp_sack_retransmit(struct sock *sk);
+
+/* toytcp_cong.c: ECN */
+int toytcp_ecn_mode(const struct net *net);
+u8 toytcp_ecn_syn_flags(const struct sock *sk);
+void toytcp_ecn_syn_negotiate(struct sock *sk, const struct sk_buff *syn);
+u8 toytcp_ecn_send_flags(struct sock *sk, bool new_data);
+void toytcp_ecn_rcv(struct sock *sk, const struct sk_buff *skb);
+void toytcp_ecn_ack(struct sock *sk, const struct sk_buff *skb, u32 acked);
 
 /* toytcp_icmp.c */
 unsigned int toytcp_icmp_rcv(struct net *net, struct sk_buff *skb);

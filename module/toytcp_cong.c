@@ -16,6 +16,8 @@
  *                         duplicate; a partial ACK sends the next hole
  *                         again; the ACK of everything ends it
  *   timeout               ssthresh as the algorithm says, cwnd = one MSS
+ *   ECN echo (RFC 3168)   ssthresh and cwnd as for a loss, once per
+ *                         window, nothing sent again; CWR tells the peer
  *
  * The algorithm is the socket's (TCP_CONGESTION, names as Linux's; the
  * module parameter "congestion" for new sockets, "cubic" as Linux's
@@ -346,3 +348,130 @@ void toytcp_enter_loss(struct sock *sk)
 	toytcp_sack_reset(tp);
 }
 EXPORT_SYMBOL_IF_KUNIT(toytcp_enter_loss);
+
+/* ---- ECN (RFC 3168) ---- */
+
+/* The module parameter "ecn": -1 follows the namespace's net.ipv4.tcp_ecn. */
+static int toytcp_ecn = -1;
+module_param_named(ecn, toytcp_ecn, int, 0644);
+MODULE_PARM_DESC(ecn, "ECN: 0 off, 1 ask for it and accept it, 2 accept it when asked; -1 (default): as net.ipv4.tcp_ecn (2)");
+
+/**
+ * toytcp_ecn_mode() - ECN for new connections in @net, as Linux's
+ * net.ipv4.tcp_ecn: 0 off, 1 request it (and accept it), 2 accept it.
+ * @net: namespace.
+ *
+ * Return: the mode, from the module parameter unless that is -1.
+ */
+int toytcp_ecn_mode(const struct net *net)
+{
+	int mode = READ_ONCE(toytcp_ecn);
+
+	return mode >= 0 ? mode : READ_ONCE(net->ipv4.sysctl_tcp_ecn);
+}
+
+/*
+ * The ECN bits of our SYN (ECE and CWR: "I can do ECN") or SYN-ACK (ECE
+ * alone: "so can I"), RFC 3168 §6.1.1. @ecn_ok says we asked or accepted.
+ */
+u8 toytcp_ecn_syn_flags(const struct sock *sk)
+{
+	if (!toytcp_sk(sk)->ecn_ok)
+		return 0;
+	return sk->sk_state == TCP_SYN_SENT ? TOYTCP_ECE | TOYTCP_CWR : TOYTCP_ECE;
+}
+
+/**
+ * toytcp_ecn_syn_negotiate() - the peer's SYN or SYN-ACK is here: ECN is
+ * on if we wanted it and the peer said so too (a SYN with ECE and CWR; a
+ * SYN-ACK with ECE and not CWR, RFC 3168 §6.1.1).
+ * @sk: the socket (in SYN_SENT, or a new child in SYN_RECV).
+ * @syn: the peer's segment.
+ */
+void toytcp_ecn_syn_negotiate(struct sock *sk, const struct sk_buff *syn)
+{
+	struct toytcp_sock *tp = toytcp_sk(sk);
+	u8 ecn = TOYTCP_SKB_CB(syn)->ecn & (TOYTCP_ECE | TOYTCP_CWR);
+
+	if (sk->sk_state == TCP_SYN_SENT)
+		tp->ecn_ok = tp->ecn_ok && ecn == TOYTCP_ECE;
+	else
+		tp->ecn_ok = toytcp_ecn_mode(sock_net(sk)) &&
+			     ecn == (TOYTCP_ECE | TOYTCP_CWR);
+	tp->ecn_demand_cwr = 0;
+	tp->ecn_cwr_pending = 0;
+}
+
+/**
+ * toytcp_ecn_send_flags() - the ECN bits of a segment of an open
+ * connection: ECE while a CE mark waits for the peer's CWR; CWR on the
+ * first new data after our reduction. Only new data goes as ECT (a
+ * retransmission or a pure ACK must not, RFC 3168 §6.1.5, §6.1.4): the
+ * caller marks its skb TOYTCP_ECT when this returns with @new_data.
+ * @sk: the socket, locked.
+ * @new_data: the segment carries data never sent before.
+ *
+ * Return: TOYTCP_ECE and TOYTCP_CWR bits for the header.
+ */
+u8 toytcp_ecn_send_flags(struct sock *sk, bool new_data)
+{
+	struct toytcp_sock *tp = toytcp_sk(sk);
+	u8 flags = 0;
+
+	if (!tp->ecn_ok || !((1 << sk->sk_state) & TOYTCPF_SYNCHRONIZED))
+		return 0;
+	if (tp->ecn_demand_cwr)
+		flags |= TOYTCP_ECE;
+	if (new_data && tp->ecn_cwr_pending) {
+		flags |= TOYTCP_CWR;
+		tp->ecn_cwr_pending = 0;
+	}
+	return flags;
+}
+
+/**
+ * toytcp_ecn_rcv() - a segment of an open connection arrived: the peer's
+ * CWR ends our echo; a CE mark on data starts it (RFC 3168 §6.1.3), and
+ * is answered at once.
+ * @sk: the socket, locked.
+ * @skb: the segment.
+ */
+void toytcp_ecn_rcv(struct sock *sk, const struct sk_buff *skb)
+{
+	struct toytcp_sock *tp = toytcp_sk(sk);
+	const struct toytcp_skb_cb *cb = TOYTCP_SKB_CB(skb);
+
+	if (!tp->ecn_ok)
+		return;
+	if (cb->ecn & TOYTCP_CWR)
+		tp->ecn_demand_cwr = 0;
+	if (cb->ecn & TOYTCP_CE && skb->len) {
+		tp->ecn_demand_cwr = 1;
+		toytcp_inc_stat(sock_net(sk), TOYTCP_MIB_ECNCEMARKS);
+	}
+}
+
+/**
+ * toytcp_ecn_ack() - an ACK with ECE: the network marked our data. cwnd
+ * goes down as for a loss, once per window of data (RFC 3168 §6.1.2),
+ * with nothing sent again; the next new data carries CWR.
+ * @sk: the socket, locked.
+ * @skb: the ACK.
+ * @acked: bytes it acknowledged anew.
+ */
+void toytcp_ecn_ack(struct sock *sk, const struct sk_buff *skb, u32 acked)
+{
+	struct toytcp_sock *tp = toytcp_sk(sk);
+
+	if (!tp->ecn_ok || !(TOYTCP_SKB_CB(skb)->ecn & TOYTCP_ECE))
+		return;
+	if (acked)
+		tp->delivered_ce += DIV_ROUND_UP(acked, tp->mss);
+	if (tp->in_recovery || toytcp_seq_before(tp->snd_una, tp->ecn_high))
+		return;		/* reduced already for this window */
+	tp->snd_ssthresh = tp->cc->ssthresh(sk, toytcp_flight(tp) + acked);
+	tp->snd_cwnd = max_t(u32, tp->snd_ssthresh, tp->mss);
+	tp->ecn_high = tp->snd_max;
+	tp->ecn_cwr_pending = 1;
+	toytcp_inc_stat(sock_net(sk), TOYTCP_MIB_ECNREDUCTIONS);
+}

@@ -300,6 +300,10 @@ static void toytcp_rcv_syn_sent(struct sock *sk, struct sk_buff *skb)
 	tp->rcv_wup = tp->rcv_nxt;
 	tp->peer_mss = opts.mss ? : TOYTCP_DEFAULT_MSS;
 	toytcp_negotiate_options(tp, &opts);
+	if (cb->flags & TOYTCP_ACK)
+		toytcp_ecn_syn_negotiate(sk, skb);
+	else
+		tp->ecn_ok = 0;		/* simultaneous open: without ECN */
 	tp->mss = toytcp_effective_mss(tp);
 	tp->snd_wnd = cb->window;	/* a SYN's window is never scaled */
 	tp->snd_wl1 = cb->seq;
@@ -409,6 +413,7 @@ static bool toytcp_rcv_ack(struct sock *sk, struct sk_buff *skb,
 		if (tp->in_recovery)
 			toytcp_sack_prr(sk, max_t(s64, delivered, 0));
 	}
+	toytcp_ecn_ack(sk, skb, acked);
 	tp->probes_out = 0;	/* the peer is alive: probes were answered */
 	WRITE_ONCE(sk->sk_err_soft, 0);	/* and an ICMP error no longer tells why */
 	/* window update, if this segment is newer than the last one used */
@@ -790,6 +795,9 @@ static void toytcp_rcv_text(struct sock *sk, struct sk_buff *skb)
 	else if (toytcp_ooo_drain(sk) && sk->sk_state != TCP_CLOSE &&
 		 !(sk->sk_shutdown & RCV_SHUTDOWN))
 		toytcp_send_ack(sk);		/* a hole filled: the ACK jumps */
+	else if (sk->sk_state != TCP_CLOSE && !(sk->sk_shutdown & RCV_SHUTDOWN) &&
+		 (cb->ecn & TOYTCP_CE) && tp->ecn_ok)
+		toytcp_send_ack(sk);		/* congestion: ECE at once (as Linux) */
 	else if (sk->sk_state != TCP_CLOSE && !(sk->sk_shutdown & RCV_SHUTDOWN))
 		toytcp_schedule_ack(sk);	/* delayed ACK */
 	if (!sock_flag(sk, SOCK_DEAD))
@@ -920,6 +928,7 @@ int toytcp_rcv_segment(struct sock *sk, struct sk_buff *skb)
 	if (!toytcp_rcv_ack(sk, skb, &opts))
 		goto drop;
 	toytcp_store_ts_recent(tp, &opts, cb->seq);
+	toytcp_ecn_rcv(sk, skb);	/* the peer's CWR, a CE mark on its data */
 
 	/* seventh: data; eighth: FIN */
 	toytcp_rcv_text(sk, skb);

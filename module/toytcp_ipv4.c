@@ -30,6 +30,7 @@
 #include <net/dst.h>
 #include <net/netns/generic.h>
 #include <net/net_namespace.h>
+#include <net/inet_ecn.h>
 #include <kunit/visibility.h>
 
 #include "toytcp.h"
@@ -106,6 +107,8 @@ const char *const toytcp_mib_names[TOYTCP_MIB_MAX] = {
 	[TOYTCP_MIB_DSACKRECV]		= "DSackRecv",
 	[TOYTCP_MIB_TLP]		= "TailLossProbes",
 	[TOYTCP_MIB_TLPRECOVERED]	= "TailLossProbeRecovered",
+	[TOYTCP_MIB_ECNCEMARKS]		= "EcnCeMarks",
+	[TOYTCP_MIB_ECNREDUCTIONS]	= "EcnCwndReductions",
 };
 
 void toytcp_inc_stat(const struct net *net, enum toytcp_mib field)
@@ -464,7 +467,9 @@ int toytcp_ip_xmit(struct sock *sk, struct sk_buff *skb)
 	const struct inet_sock *inet = inet_sk(sk);
 	struct toytcp_iph h = {
 		.id = tp->ip_id,
-		.tos = READ_ONCE(inet->tos),
+		/* ECN's bits are the segment's (RFC 3168 §6.1.1), not IP_TOS's */
+		.tos = (READ_ONCE(inet->tos) & ~INET_ECN_MASK) |
+		       (TOYTCP_SKB_CB(skb)->ecn & TOYTCP_ECT ? INET_ECN_ECT_0 : 0),
 		.ttl = READ_ONCE(inet->uc_ttl),
 	};
 	struct flowi4 fl4;
@@ -603,6 +608,9 @@ void toytcp_segment_pull(struct sk_buff *skb)
 	cb->ack_seq = ntohl(th->ack_seq);
 	cb->window = ntohs(th->window);
 	cb->flags = ((const u8 *)th)[13] & 0x3f;
+	cb->ecn = ((const u8 *)th)[13] & (TOYTCP_ECE | TOYTCP_CWR);
+	if (INET_ECN_is_ce(ip_hdr(skb)->tos))
+		cb->ecn |= TOYTCP_CE;
 	__skb_pull(skb, thl);
 }
 EXPORT_SYMBOL_IF_KUNIT(toytcp_segment_pull);

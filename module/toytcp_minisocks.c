@@ -416,6 +416,7 @@ void toytcp_conn_request(struct sock *lsk, struct sk_buff *skb,
 	/* RFC 7323: what we would offer, kept only if the SYN offered it too */
 	toytcp_offer_options(child);
 	toytcp_negotiate_options(tp, opts);
+	toytcp_ecn_syn_negotiate(child, skb);
 	tp->mss = toytcp_effective_mss(tp);
 	tp->snd_wnd = cb->window;
 	tp->snd_wl1 = cb->seq;

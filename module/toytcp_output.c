@@ -68,6 +68,8 @@ void toytcp_offer_options(struct sock *sk)
 	tp->tstamp_ok = !!READ_ONCE(net->ipv4.sysctl_tcp_timestamps);
 	tp->sack_ok = !!READ_ONCE(net->ipv4.sysctl_tcp_sack);
 	toytcp_sack_reset(tp);
+	/* ECN: asked for by a client only in mode 1 (a listener's child decides on the SYN) */
+	tp->ecn_ok = toytcp_ecn_mode(net) == 1;
 	tp->ts_offset = toytcp_ts_offset(net, sk->sk_rcv_saddr, sk->sk_daddr);
 	tp->ts_recent = 0;
 	tp->ts_recent_stamp = 0;
@@ -413,9 +415,12 @@ static int toytcp_send_ctl(struct sock *sk, u32 seq, u8 flags)
 		toytcp_syn_options(sk, &opts);
 		o = &opts;
 		wnd = toytcp_select_window(sk);	/* at most 65535 in these states */
+		flags |= toytcp_ecn_syn_flags(sk);
 	} else {
 		o = toytcp_seg_options(sk, &opts, !(flags & TOYTCP_RST));
 		wnd = flags & TOYTCP_RST ? 0 : toytcp_window_field(tp, toytcp_select_window(sk));
+		if (!(flags & TOYTCP_RST))
+			flags |= toytcp_ecn_send_flags(sk, false);
 	}
 	toytcp_build_header(skb, sk, seq, tp->rcv_nxt, flags, wnd, o);
 	return toytcp_transmit(sk, skb);
@@ -435,6 +440,7 @@ void toytcp_init_xmit(struct sock *sk)
 	tp->rtt_start = 0;
 	tp->snd_ssthresh = U32_MAX / 2;	/* no threshold until the first loss */
 	tp->recover = tp->iss;
+	tp->ecn_high = tp->iss;
 	tp->dupacks = 0;
 	tp->in_recovery = false;
 }
@@ -650,6 +656,7 @@ static void toytcp_add_queued(struct sock *sk, struct sk_buff *skb, u32 seq,
 static int toytcp_send_data(struct sock *sk, u32 seq, unsigned int len, bool fin)
 {
 	struct toytcp_sock *tp = toytcp_sk(sk);
+	bool retrans = toytcp_seq_before(seq, tp->snd_max);
 	struct toytcp_opts opts;
 	u8 flags = TOYTCP_ACK;
 	struct sk_buff *skb;
@@ -665,6 +672,9 @@ static int toytcp_send_data(struct sock *sk, u32 seq, unsigned int len, bool fin
 		flags |= TOYTCP_PSH;	/* the last byte written so far */
 	if (fin)
 		flags |= TOYTCP_FIN;
+	flags |= toytcp_ecn_send_flags(sk, len && !retrans);
+	if (tp->ecn_ok && len && !retrans)
+		TOYTCP_SKB_CB(skb)->ecn = TOYTCP_ECT;	/* new data only */
 	toytcp_build_header(skb, sk, seq, tp->rcv_nxt, flags,
 			    toytcp_window_field(tp, toytcp_select_window(sk)),
 			    toytcp_seg_options(sk, &opts, false));
@@ -678,7 +688,7 @@ static int toytcp_send_data(struct sock *sk, u32 seq, unsigned int len, bool fin
 		end++;
 	if (tp->in_recovery)
 		tp->prr_out += len;	/* RFC 6937 prr_out */
-	if (toytcp_seq_before(seq, tp->snd_max)) {
+	if (retrans) {
 		/* Karn: the timed segment is sent again, its ACK times nothing */
 		if (tp->rtt_start && toytcp_seq_before(seq, tp->rtt_seq))
 			tp->rtt_start = 0;
@@ -965,6 +975,7 @@ void toytcp_retransmit_head(struct sock *sk)
 
 	toytcp_retransmit_at(sk, tp->snd_una, tp->snd_max);
 }
+EXPORT_SYMBOL_IF_KUNIT(toytcp_retransmit_head);
 
 /**
  * toytcp_send_keepalive_probe() - an ACK with an old sequence number

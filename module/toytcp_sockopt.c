@@ -298,6 +298,9 @@ static void toytcp_get_info(struct sock *sk, struct tcp_info *info)
 	}
 	if (tp->sack_ok && (1 << sk->sk_state) & TOYTCPF_SYNCHRONIZED)
 		info->tcpi_options |= TCPI_OPT_SACK;
+	if (tp->ecn_ok && (1 << sk->sk_state) & TOYTCPF_SYNCHRONIZED)
+		info->tcpi_options |= TCPI_OPT_ECN;
+	info->tcpi_delivered_ce = tp->delivered_ce;
 	if (tp->mss) {
 		info->tcpi_sacked = DIV_ROUND_UP(tp->sacked_bytes, tp->mss);
 		/* sent again in this recovery and not yet acknowledged */

@@ -1338,6 +1338,7 @@ struct tt_pkt {
 	uint16_t win;
 	uint32_t len;		/* TCP data bytes, from the IPv4 total length */
 	uint16_t ip_id;		/* IPv4 identification */
+	uint8_t tos;		/* IPv4 TOS byte: DSCP and ECN bits */
 	uint8_t hlen;		/* TCP header with options */
 	uint16_t mss;		/* MSS option, 0 if none */
 	int8_t wscale;		/* window scale option, -1 if none */
@@ -1421,6 +1422,7 @@ static inline int tt_pcap_read(const char *path, struct tt_pkt **out)
 		p.win = tt_be16(th + 14);
 		p.len = tot > ihl + doff ? tot - ihl - doff : 0;
 		p.ip_id = tt_be16(ip + 4);
+		p.tos = ip[1];
 		p.hlen = doff;
 		p.mss = 0;
 		p.wscale = -1;
