@@ -7,7 +7,8 @@
 # Linux's net.ipv4.tcp_mem as the thresholds.
 #
 #   1. 48 Linux clients in toytcp_b each send 192 KB to a toytcp server in
-#      toytcp_a whose reader waits 3 s before reading: the pool holds the
+#      toytcp_a whose reader waits 3 s (and then until no more comes in)
+#      before reading: the pool holds the
 #      waiting data (all of it: SO_RCVBUF is as large as rmem_max lets it
 #      be, a window of 208 KB; merged into few skbs, so about its own
 #      size), the transfer ends byte-exact, and once the sockets are gone
@@ -75,7 +76,8 @@ drained() {
 	return 1
 }
 
-# transfer NAME: conns x 192 KB to a reader that waits 3 s; samples the pool
+# transfer NAME: conns x 192 KB to a reader that waits 3 s, and then until all
+# waits or no more comes in (ttmem.py wait_queued); samples the pool
 transfer() {
 	port=$((7800 + n))
 	: > "$tmp/samples"

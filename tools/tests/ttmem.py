@@ -5,7 +5,9 @@
     ttmem.py sink FAMILY IP PORT CONNS BYTES PAUSE RCVBUF
         listen (SO_RCVBUF RCVBUF before listen, so every child has it),
         print "ready", accept CONNS connections, read nothing for PAUSE
-        seconds, then read all of them as data comes (select), to the end,
+        seconds, and then until everything waits or stops coming in for a
+        second (wait_queued()), then read all of them as data comes
+        (select), to the end,
         and check that each sent BYTES of its pattern; prints
         "got N bytes from M connections, ok" or why not, exits 0 or 1
     ttmem.py source IP PORT CONNS BYTES
@@ -49,6 +51,37 @@ def bind(fd, ip, port):
         raise OSError(ctypes.get_errno(), "bind")
 
 
+def queued(fam, port):
+    """Bytes waiting to be read on the connections to local port @port,
+    from the rx_queue column of /proc/net/toytcp (or tcp)."""
+    path = "/proc/net/tcp" if fam == socket.AF_INET else "/proc/net/toytcp"
+    total = 0
+    with open(path) as f:
+        next(f)
+        for line in f:
+            col = line.split()
+            if len(col) > 4 and int(col[1].split(":")[1], 16) == port and col[3] != "0A":
+                total += int(col[4].split(":")[1], 16)
+    return total
+
+
+def wait_queued(fam, port, want, pause):
+    """Leave the data unread for @pause seconds at least, and then until
+    all @want bytes wait or their count has not grown for a second (a
+    memory limit holds the rest back); 30 s at most. (A fixed pause left
+    data still on its way on a slow machine.)"""
+    start = time.monotonic()
+    last, since = -1, start
+    while time.monotonic() - start < 30:
+        now = time.monotonic()
+        n = queued(fam, port)
+        if n != last:
+            last, since = n, now
+        if now - start >= pause and (n >= want or now - since >= 1.0):
+            return
+        time.sleep(0.1)
+
+
 def sink(fam, ip, port, conns, nbytes, pause, rcvbuf):
     ls = socket.socket(fam, socket.SOCK_STREAM, 0)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -62,7 +95,7 @@ def sink(fam, ip, port, conns, nbytes, pause, rcvbuf):
         if fd < 0:
             raise OSError(ctypes.get_errno(), "accept")
         socks.append(socket.socket(fileno=fd))
-    time.sleep(pause)
+    wait_queued(fam, port, conns * nbytes, pause)
     # then read them all as they have data, as an event loop would
     got = {s: bytearray() for s in socks}
     open_socks = list(socks)
