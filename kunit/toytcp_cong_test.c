@@ -270,6 +270,8 @@ static void ecn_receiver_echoes_until_cwr(struct kunit *test)
 	/* its CWR: the echo ends */
 	th_segment(test, t, A | CWR, RCV(2100), SND(0), NULL, 1000);
 	th_segment(test, t, A, RCV(3100), SND(0), NULL, 1000);
+	KUNIT_ASSERT_TRUE(test, th_next(t, &s));
+	KUNIT_EXPECT_EQ(test, s.flags, A);
 	while (th_next(t, &s))
 		KUNIT_EXPECT_EQ(test, s.flags, A);
 }
@@ -279,6 +281,7 @@ static void ecn_sender_reduces_once_then_cwr(struct kunit *test)
 {
 	struct th_conn *t = conn_ecn(test);
 	struct toytcp_sock *tp = toytcp_sk(t->sk);
+	long red0 = toytcp_read_stat(sock_net(t->sk), TOYTCP_MIB_ECNREDUCTIONS);
 	struct sk_buff *skb;
 	struct th_seg s;
 
@@ -295,8 +298,12 @@ static void ecn_sender_reduces_once_then_cwr(struct kunit *test)
 	th_segment(test, t, A | ECE, RCV(0), SND(2000), NULL, 0);
 	KUNIT_EXPECT_GE(test, tp->snd_cwnd, 2 * TH_MSS);
 	KUNIT_EXPECT_EQ(test, tp->snd_ssthresh, 2 * TH_MSS);
+	/* the ACK of the rest still says ECE (the peer saw no CWR yet): nothing */
+	th_segment(test, t, A | ECE, RCV(0), SND(4000), NULL, 0);
+	KUNIT_EXPECT_EQ(test, tp->snd_ssthresh, 2 * TH_MSS);
+	KUNIT_EXPECT_EQ(test, toytcp_read_stat(sock_net(t->sk), TOYTCP_MIB_ECNREDUCTIONS),
+			red0 + 1);
 	/* the next new data says CWR, once */
-	th_segment(test, t, A, RCV(0), SND(4000), NULL, 0);
 	th_write(t, 2000);
 	KUNIT_ASSERT_TRUE(test, th_next(t, &s));
 	KUNIT_EXPECT_EQ(test, s.flags & CWR, CWR);
@@ -309,6 +316,12 @@ static void ecn_sender_reduces_once_then_cwr(struct kunit *test)
 	skb = skb_peek(&t->sent);
 	KUNIT_ASSERT_NOT_NULL(test, skb);
 	KUNIT_EXPECT_FALSE(test, TOYTCP_SKB_CB(skb)->ecn & TOYTCP_ECT);
+	while (th_next(t, &s))
+		;
+	/* data after the reduction ACKed: a new ECE is a new window's, and counts */
+	th_segment(test, t, A | ECE, RCV(0), SND(5000), NULL, 0);
+	KUNIT_EXPECT_EQ(test, toytcp_read_stat(sock_net(t->sk), TOYTCP_MIB_ECNREDUCTIONS),
+			red0 + 2);
 }
 
 /* Without ECN: no bits, no reaction. */
@@ -317,11 +330,14 @@ static void ecn_off_ignores_marks(struct kunit *test)
 	struct th_conn *t = th_conn(test, TCP_ESTABLISHED);
 	struct toytcp_sock *tp = toytcp_sk(t->sk);
 	u32 cwnd = tp->snd_cwnd;
+	struct th_seg s;
 
 	t->tos = INET_ECN_CE;
-	th_segment(test, t, A | ECE, RCV(0), SND(0), NULL, 0);
+	th_segment(test, t, A | ECE, RCV(0), SND(0), NULL, 1000);
 	KUNIT_EXPECT_EQ(test, tp->snd_cwnd, cwnd);
 	KUNIT_EXPECT_FALSE(test, (bool)tp->ecn_demand_cwr);
+	while (th_next(t, &s))
+		KUNIT_EXPECT_EQ(test, s.flags & ECE, 0);
 }
 
 static struct kunit_case toytcp_cong_cases[] = {

@@ -609,9 +609,10 @@ static struct th_conn *conn_tail_lost(struct kunit *test)
 	struct th_conn *t = conn_in_flight(test);
 	struct toytcp_sock *tp = toytcp_sk(t->sk);
 
-	tp->srtt_us = 80000;	/* PTO about 150 ms: longer than the test */
-	tp->rttvar_us = 0;
-	tp->rto_us = USEC_PER_SEC;
+	/* PTO about 700 ms, RTO 1.35 s: the real timer fires after the test */
+	tp->srtt_us = 400000;
+	tp->rttvar_us = 200000;
+	tp->rto_us = 2 * USEC_PER_SEC;
 	peer_ack(test, t, 8000, 0, NULL);
 	th_expect_none(test, t);
 	KUNIT_EXPECT_TRUE(test, (bool)tp->tlp_armed);
@@ -644,7 +645,10 @@ static void tlp_probe_then_the_hole_before_it(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, (bool)tp->tlp_out);
 }
 
-/* The probe repaired the only loss: cwnd still answers for it. */
+/*
+ * The probe repaired the only loss: cwnd still answers for it, once an
+ * ACK beyond the probe shows no D-SACK came for it.
+ */
 static void tlp_repair_reduces_cwnd(struct kunit *test)
 {
 	struct th_conn *t = conn_tail_lost(test);
@@ -654,6 +658,11 @@ static void tlp_repair_reduces_cwnd(struct kunit *test)
 	th_fire(t, TOYTCP_RETX_DEFERRED);
 	th_expect(test, t, A, SND(9000), RCV(0), 1000);
 	peer_ack(test, t, 10000, 0, NULL);
+	KUNIT_EXPECT_TRUE(test, (bool)tp->tlp_out);	/* a D-SACK may still come */
+	KUNIT_EXPECT_EQ(test, toytcp_read_stat(sock_net(t->sk), TOYTCP_MIB_TLPRECOVERED), rec);
+	th_write(t, 1000);
+	th_expect(test, t, A | P, SND(10000), RCV(0), 1000);
+	peer_ack(test, t, 11000, 0, NULL);
 	KUNIT_EXPECT_FALSE(test, (bool)tp->tlp_out);
 	/* reno: half the flight when the probe left (2000), at least 2 MSS */
 	KUNIT_EXPECT_EQ(test, tp->snd_ssthresh, 2 * TH_MSS);

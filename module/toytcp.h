@@ -97,8 +97,8 @@
  * @flags: TOYTCP_* control bits, FIN to URG.
  * @ecn: ECN (RFC 3168): a received segment's TOYTCP_ECE and TOYTCP_CWR
  *       bits, and TOYTCP_CE if its IPv4 header says "congestion
- *       experienced"; a segment being sent: TOYTCP_ECT if its IPv4 header
- *       is to say ECT(0).
+ *       experienced", TOYTCP_ECT if it says ECT; a segment being sent:
+ *       TOYTCP_ECT if its IPv4 header is to say ECT(0).
  *
  * On the write queue only @seq and @end_seq are used: each skb there is a
  * chunk of the byte stream, data only.
@@ -113,7 +113,7 @@ struct toytcp_skb_cb {
 };
 
 #define TOYTCP_CE	0x01	/* in toytcp_skb_cb.ecn: the IPv4 header had CE */
-#define TOYTCP_ECT	0x02	/* in toytcp_skb_cb.ecn: send with ECT(0) */
+#define TOYTCP_ECT	0x02	/* in toytcp_skb_cb.ecn: ECT (sent with ECT(0)) */
 
 #define TOYTCP_SKB_CB(skb) ((struct toytcp_skb_cb *)&((skb)->cb[0]))
 
@@ -273,7 +273,9 @@ enum {
  *                  peer's CWR.
  * @ecn_cwr_pending: cwnd was reduced for an ECE: the next new data
  *                   segment carries CWR.
- * @ecn_high: snd_max at that reduction: no other before it is ACKed.
+ * @ecn_high: snd_max at the last reduction of cwnd (any cause).
+ * @cwnd_reduced: that reduction's window is not over yet (data after
+ *                @ecn_high not ACKed): an ECE does nothing more.
  * @delivered_ce: segments ACKed with ECE (tcpi_delivered_ce).
  * @dsack_dups: D-SACKs received: segments we sent that the peer already
  *              had (TCP_INFO tcpi_dsack_dups).
@@ -309,6 +311,8 @@ enum {
  *             monotonic clock), 0 if none.
  * @retransmits: timeouts in a row for the oldest segment.
  * @retx_timer: retransmission timer.
+ * @retx_expires: when it was last set to fire (jiffies): a firing that
+ *                comes late, after ACKs set it again, does nothing.
  * @tw_timer: TIME_WAIT (2*MSL), and FIN_WAIT_2 for orphans.
  * @deferred: TOYTCP_*_DEFERRED bits: timer work left for release_sock().
  *
@@ -452,6 +456,7 @@ struct toytcp_sock {
 	u64 rtt_start;
 	u8 retransmits;
 	struct timer_list retx_timer;
+	unsigned long retx_expires;
 	struct timer_list tw_timer;
 	unsigned long deferred;
 
@@ -498,7 +503,8 @@ struct toytcp_sock {
 	   tlp_dsacked:1,
 	   ecn_ok:1,
 	   ecn_demand_cwr:1,
-	   ecn_cwr_pending:1;
+	   ecn_cwr_pending:1,
+	   cwnd_reduced:1;
 
 	u32 user_timeout;
 	u8 syn_retries;
@@ -832,6 +838,7 @@ void toytcp_enter_loss(struct sock *sk);
 void toytcp_cc_ack(struct sock *sk, u32 acked);
 void toytcp_cc_dupack(struct sock *sk);
 void toytcp_cc_enter_recovery(struct sock *sk);
+void toytcp_cwnd_reduced(struct toytcp_sock *tp);
 const struct toytcp_cc_ops *toytcp_cc_find(const char *name);
 void toytcp_cc_set(struct sock *sk, const struct toytcp_cc_ops *ops);
 u32 toytcp_cubic_k_ms(u32 gap, u32 mss);
@@ -884,7 +891,7 @@ bool toytcp_sack_enter_recovery(struct sock *sk);
 void toytcp_sack_prr(struct sock *sk, u32 delivered);
 bool toytcp_tlp_timeout(struct sock *sk, unsigned long *when);
 void toytcp_send_tlp(struct sock *sk);
-void toytcp_tlp_ack(struct sock *sk, u32 ack, bool was_in_recovery);
+void toytcp_tlp_ack(struct sock *sk, u32 ack, bool was_in_recovery, bool news);
 u32 toytcp_sack_retransmit(struct sock *sk);
 
 /* toytcp_cong.c: ECN */

@@ -242,6 +242,19 @@ void toytcp_cc_set(struct sock *sk, const struct toytcp_cc_ops *ops)
 }
 EXPORT_SYMBOL_IF_KUNIT(toytcp_cc_set);
 
+/*
+ * cwnd just went down (a loss, a timeout, an ECE): no ECE counts again
+ * before what is in flight now is ACKed, and with ECN the peer learns of
+ * it by the CWR on our next new data (RFC 3168 §6.1.2).
+ */
+void toytcp_cwnd_reduced(struct toytcp_sock *tp)
+{
+	tp->cwnd_reduced = 1;
+	tp->ecn_high = tp->snd_max;
+	if (tp->ecn_ok)
+		tp->ecn_cwr_pending = 1;
+}
+
 /**
  * toytcp_cc_ack() - an ACK covered @acked new bytes (snd_una already moved).
  * @sk: the socket, locked.
@@ -314,6 +327,7 @@ void toytcp_cc_enter_recovery(struct sock *sk)
 	tp->snd_cwnd = tp->snd_ssthresh;
 	tp->recover = tp->snd_max;
 	tp->in_recovery = true;
+	toytcp_cwnd_reduced(tp);
 }
 EXPORT_SYMBOL_IF_KUNIT(toytcp_cc_enter_recovery);
 
@@ -336,6 +350,7 @@ void toytcp_enter_loss(struct sock *sk)
 	if (tp->retransmits <= 1 && !tp->in_recovery)
 		tp->snd_ssthresh = tp->cc->ssthresh(sk, toytcp_flight(tp));
 	tp->snd_cwnd = tp->mss;
+	toytcp_cwnd_reduced(tp);
 	/* RFC 9438 §4.8: after a timeout CUBIC starts afresh from cwnd (K = 0) */
 	tp->cubic.w_max = 0;
 	tp->cubic.epoch_us = 0;
@@ -376,9 +391,17 @@ int toytcp_ecn_mode(const struct net *net)
  */
 u8 toytcp_ecn_syn_flags(const struct sock *sk)
 {
-	if (!toytcp_sk(sk)->ecn_ok)
+	const struct toytcp_sock *tp = toytcp_sk(sk);
+
+	if (!tp->ecn_ok)
 		return 0;
-	return sk->sk_state == TCP_SYN_SENT ? TOYTCP_ECE | TOYTCP_CWR : TOYTCP_ECE;
+	/*
+	 * A SYN sent again goes without: a middlebox may drop ECN SYNs (as
+	 * Linux with net.ipv4.tcp_ecn_fallback); the SYN-ACK decides.
+	 */
+	if (sk->sk_state == TCP_SYN_SENT)
+		return tp->retransmits ? 0 : TOYTCP_ECE | TOYTCP_CWR;
+	return TOYTCP_ECE;
 }
 
 /**
@@ -395,9 +418,10 @@ void toytcp_ecn_syn_negotiate(struct sock *sk, const struct sk_buff *syn)
 
 	if (sk->sk_state == TCP_SYN_SENT)
 		tp->ecn_ok = tp->ecn_ok && ecn == TOYTCP_ECE;
-	else
+	else	/* a SYN that is itself ECT or CE came through something odd (as Linux) */
 		tp->ecn_ok = toytcp_ecn_mode(sock_net(sk)) &&
-			     ecn == (TOYTCP_ECE | TOYTCP_CWR);
+			     ecn == (TOYTCP_ECE | TOYTCP_CWR) &&
+			     !(TOYTCP_SKB_CB(syn)->ecn & (TOYTCP_ECT | TOYTCP_CE));
 	tp->ecn_demand_cwr = 0;
 	tp->ecn_cwr_pending = 0;
 }
@@ -463,15 +487,18 @@ void toytcp_ecn_ack(struct sock *sk, const struct sk_buff *skb, u32 acked)
 {
 	struct toytcp_sock *tp = toytcp_sk(sk);
 
+	/* the window of the last reduction is over once data after it is ACKed */
+	if (tp->cwnd_reduced && toytcp_seq_after(tp->snd_una, tp->ecn_high))
+		tp->cwnd_reduced = 0;
 	if (!tp->ecn_ok || !(TOYTCP_SKB_CB(skb)->ecn & TOYTCP_ECE))
 		return;
 	if (acked)
 		tp->delivered_ce += DIV_ROUND_UP(acked, tp->mss);
-	if (tp->in_recovery || toytcp_seq_before(tp->snd_una, tp->ecn_high))
-		return;		/* reduced already for this window */
+	/* once per window, and not on top of a recovery or a timeout's */
+	if (tp->cwnd_reduced || tp->in_recovery || tp->retransmits)
+		return;
 	tp->snd_ssthresh = tp->cc->ssthresh(sk, toytcp_flight(tp) + acked);
-	tp->snd_cwnd = max_t(u32, tp->snd_ssthresh, tp->mss);
-	tp->ecn_high = tp->snd_max;
-	tp->ecn_cwr_pending = 1;
+	tp->snd_cwnd = max_t(u32, min(tp->snd_cwnd, tp->snd_ssthresh), tp->mss);
+	toytcp_cwnd_reduced(tp);
 	toytcp_inc_stat(sock_net(sk), TOYTCP_MIB_ECNREDUCTIONS);
 }

@@ -302,8 +302,9 @@ static void toytcp_rcv_syn_sent(struct sock *sk, struct sk_buff *skb)
 	toytcp_negotiate_options(tp, &opts);
 	if (cb->flags & TOYTCP_ACK)
 		toytcp_ecn_syn_negotiate(sk, skb);
-	else
-		tp->ecn_ok = 0;		/* simultaneous open: without ECN */
+	else	/* simultaneous open: on if the peer's SYN asked too (as Linux) */
+		tp->ecn_ok = tp->ecn_ok &&
+			     (cb->ecn & (TOYTCP_ECE | TOYTCP_CWR)) == (TOYTCP_ECE | TOYTCP_CWR);
 	tp->mss = toytcp_effective_mss(tp);
 	tp->snd_wnd = cb->window;	/* a SYN's window is never scaled */
 	tp->snd_wl1 = cb->seq;
@@ -408,7 +409,7 @@ static bool toytcp_rcv_ack(struct sock *sk, struct sk_buff *skb,
 	if (tp->sack_ok) {
 		s64 delivered = (s64)acked + tp->sacked_bytes - sacked_before;
 
-		toytcp_tlp_ack(sk, ack, was_in_recovery);
+		toytcp_tlp_ack(sk, ack, was_in_recovery, acked || delivered > 0);
 		toytcp_sack_enter_recovery(sk);
 		if (tp->in_recovery)
 			toytcp_sack_prr(sk, max_t(s64, delivered, 0));

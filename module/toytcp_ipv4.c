@@ -611,6 +611,8 @@ void toytcp_segment_pull(struct sk_buff *skb)
 	cb->ecn = ((const u8 *)th)[13] & (TOYTCP_ECE | TOYTCP_CWR);
 	if (INET_ECN_is_ce(ip_hdr(skb)->tos))
 		cb->ecn |= TOYTCP_CE;
+	else if (!INET_ECN_is_not_ect(ip_hdr(skb)->tos))
+		cb->ecn |= TOYTCP_ECT;
 	__skb_pull(skb, thl);
 }
 EXPORT_SYMBOL_IF_KUNIT(toytcp_segment_pull);

@@ -441,8 +441,15 @@ void toytcp_init_xmit(struct sock *sk)
 	tp->snd_ssthresh = U32_MAX / 2;	/* no threshold until the first loss */
 	tp->recover = tp->iss;
 	tp->ecn_high = tp->iss;
+	tp->cwnd_reduced = 0;
 	tp->dupacks = 0;
 	tp->in_recovery = false;
+	/* a socket may connect again (AF_UNSPEC): nothing from the last one */
+	tp->tlp_out = 0;
+	tp->tlp_armed = 0;
+	tp->dsack_dups = 0;
+	tp->delivered = 0;
+	tp->delivered_ce = 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(toytcp_init_xmit);
 
@@ -683,6 +690,9 @@ static int toytcp_send_data(struct sock *sk, u32 seq, unsigned int len, bool fin
 		skb_shinfo(skb)->gso_size = tp->mss;
 		skb_shinfo(skb)->gso_type = SKB_GSO_TCPV4;
 		skb_shinfo(skb)->gso_segs = DIV_ROUND_UP(len, tp->mss);
+		/* CWR on the first wire segment only (the GSO layer knows how) */
+		if (flags & TOYTCP_CWR)
+			skb_shinfo(skb)->gso_type |= SKB_GSO_TCP_ECN;
 	}
 	if (fin)
 		end++;

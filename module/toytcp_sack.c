@@ -280,15 +280,15 @@ u32 toytcp_sack_lost_edge(const struct toytcp_sock *tp)
 		}
 	}
 	/*
-	 * A tail loss probe that resent the last segment arrived (the peer
-	 * SACKs it) while what was sent before it did not: that is lost (RFC
-	 * 8985's RACK rule, for the probe alone: sent earlier, not delivered,
-	 * and something sent later was).
+	 * A tail loss probe arrived (the peer SACKs its first byte) while
+	 * what was sent before it did not: that is lost (RFC 8985's RACK
+	 * rule, for the probe alone: sent earlier, not delivered, and
+	 * something sent later was).
 	 */
-	if (tp->tlp_out && tp->tlp_retrans) {
+	if (tp->tlp_out) {
 		for (i = 0; i < tp->nr_sacked; i++)
-			if (toytcp_seq_before_eq(tp->sacked[i].start, tp->tlp_seq) &&
-			    toytcp_seq_after_eq(tp->sacked[i].end, tp->tlp_high_seq))
+			if (toytcp_seq_in_window(tp->tlp_seq, tp->sacked[i].start,
+						 tp->sacked[i].end))
 				return toytcp_seq_max(edge, tp->sacked[i].start);
 	}
 	return edge;
@@ -380,6 +380,7 @@ bool toytcp_sack_enter_recovery(struct sock *sk)
 	    toytcp_sack_lost_edge(tp) == tp->snd_una)
 		return false;
 	toytcp_cc_enter_recovery(sk);
+	tp->tlp_out = 0;	/* a probe's work is done once a hole is known */
 	tp->prr_delivered = 0;
 	tp->prr_out = 0;
 	tp->recover_fs = tp->snd_max - tp->snd_una;
@@ -460,9 +461,11 @@ u32 toytcp_sack_retransmit(struct sock *sk)
  * @sk: the socket, locked, with data in flight.
  * @when: set to the PTO's expiry (jiffies).
  *
- * PTO = 2 SRTT, plus the peer's worst delayed ACK (200 ms) when one
- * segment is in flight (its ACK may be held back), else two ticks; only
- * if that comes before the RTO, as Linux's tcp_schedule_loss_probe().
+ * PTO = 2 SRTT, plus the peer's worst delayed ACK (200 ms) when less
+ * than two full segments are in flight (their ACK may be held back), else
+ * two ticks; only if that comes before the RTO, as Linux's
+ * tcp_schedule_loss_probe(); not while the scoreboard knows of a hole
+ * (SACK recovery's business).
  *
  * Return: true to arm the PTO.
  */
@@ -472,10 +475,12 @@ bool toytcp_tlp_timeout(struct sock *sk, unsigned long *when)
 	u32 pto_us;
 
 	if (!tp->sack_ok || tp->tlp_out || tp->in_recovery || tp->retransmits ||
-	    !tp->srtt_us || !((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT)))
+	    tp->nr_sacked || !tp->srtt_us ||
+	    !((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT)))
 		return false;
 	pto_us = 2 * tp->srtt_us;
-	if (tp->snd_max - tp->snd_una <= tp->mss)
+	/* under two full segments out, the peer may hold its ACK back */
+	if (tp->snd_max - tp->snd_una < 2 * tp->mss)
 		pto_us += 200 * USEC_PER_MSEC;
 	else
 		pto_us += 2 * jiffies_to_usecs(1);
@@ -527,26 +532,42 @@ void toytcp_send_tlp(struct sock *sk)
 }
 
 /**
- * toytcp_tlp_ack() - an ACK came while a probe was out: once it covers
- * what was sent up to the probe, the episode is over. If the probe (a
- * retransmission) repaired a loss by itself, with no D-SACK to say its
- * original arrived and outside any recovery, that loss still needs its
- * congestion response: ssthresh and cwnd go down as for a recovery (RFC
- * 8985 §7.4.2).
+ * toytcp_tlp_ack() - an ACK came while a probe was out (RFC 8985
+ * §7.4.2, as Linux's tcp_process_tlp_ack()). The episode is over when:
+ *   - the probe was new data, once the ACK covers it;
+ *   - a D-SACK said the probe's original had arrived: nothing was lost;
+ *   - a pure duplicate ACK of everything came: the original and the
+ *     probe both arrived;
+ *   - the ACK goes beyond the probe with no D-SACK: the probe repaired a
+ *     loss by itself, which still needs its congestion response: ssthresh
+ *     and cwnd go down as for a recovery (unless one is under way).
+ * An ACK of exactly up to the probe that brings news waits: its D-SACK
+ * may come next.
  * @sk: the socket, locked.
  * @ack: the ACK number.
  * @was_in_recovery: the socket was in recovery before this ACK.
+ * @news: the ACK moved snd_una or SACKed something new.
  */
-void toytcp_tlp_ack(struct sock *sk, u32 ack, bool was_in_recovery)
+void toytcp_tlp_ack(struct sock *sk, u32 ack, bool was_in_recovery, bool news)
 {
 	struct toytcp_sock *tp = toytcp_sk(sk);
 
 	if (!tp->tlp_out || toytcp_seq_before(ack, tp->tlp_high_seq))
 		return;
+	if (!tp->tlp_retrans || tp->tlp_dsacked) {
+		tp->tlp_out = 0;
+		return;
+	}
+	if (ack == tp->tlp_high_seq) {
+		if (!news)
+			tp->tlp_out = 0;	/* both arrived: nothing lost */
+		return;
+	}
 	tp->tlp_out = 0;
-	if (!tp->tlp_retrans || tp->tlp_dsacked || was_in_recovery || tp->in_recovery)
+	if (was_in_recovery || tp->in_recovery)
 		return;
 	tp->snd_ssthresh = tp->cc->ssthresh(sk, tp->tlp_flight);
-	tp->snd_cwnd = max_t(u32, tp->snd_ssthresh, tp->mss);
+	tp->snd_cwnd = max_t(u32, min(tp->snd_cwnd, tp->snd_ssthresh), tp->mss);
+	toytcp_cwnd_reduced(tp);
 	toytcp_inc_stat(sock_net(sk), TOYTCP_MIB_TLPRECOVERED);
 }

@@ -75,6 +75,13 @@ static unsigned long toytcp_retx_deadline(const struct toytcp_sock *tp)
 	return when;
 }
 
+/* (Re)start the retransmission timer for @when, and remember when that is. */
+static void toytcp_retx_timer_at(struct sock *sk, unsigned long when)
+{
+	toytcp_sk(sk)->retx_expires = when;
+	sk_reset_timer(sk, &toytcp_sk(sk)->retx_timer, when);
+}
+
 /**
  * toytcp_arm_retx() - start the retransmission timer if something needs
  * it and it is not running (RFC 6298 (5.1)); stop it if nothing does.
@@ -97,7 +104,7 @@ void toytcp_arm_retx(struct sock *sk)
 		tp->tlp_armed = toytcp_tlp_timeout(sk, &when);
 		if (!tp->tlp_armed)
 			when = toytcp_retx_deadline(tp);
-		sk_reset_timer(sk, &tp->retx_timer, when);
+		toytcp_retx_timer_at(sk, when);
 	}
 }
 
@@ -223,11 +230,21 @@ static void toytcp_retx_timeout(struct sock *sk)
 		return;
 	if (!toytcp_has_work_to_time(tp))
 		return;
+	/*
+	 * Late: it fired while the user held the socket, and ACKs taken from
+	 * the backlog since have set it again (as Linux's
+	 * tcp_write_timer_handler()). Its work is that later one's.
+	 */
+	if (time_before(jiffies, tp->retx_expires)) {
+		if (!timer_pending(&tp->retx_timer))
+			toytcp_retx_timer_at(sk, tp->retx_expires);
+		return;
+	}
 	if (tp->tlp_armed) {
 		/* the probe timeout, not the RTO: a probe, and the RTO behind it */
 		tp->tlp_armed = 0;
 		toytcp_send_tlp(sk);
-		sk_reset_timer(sk, &tp->retx_timer, toytcp_retx_deadline(tp));
+		toytcp_retx_timer_at(sk, toytcp_retx_deadline(tp));
 		return;
 	}
 
