@@ -627,7 +627,7 @@ static void tlp_probe_then_the_hole_before_it(struct kunit *test)
 	long probes = toytcp_read_stat(sock_net(t->sk), TOYTCP_MIB_TLP);
 
 	th_fire(t, TOYTCP_RETX_DEFERRED);
-	th_expect(test, t, A, SND(9000), RCV(0), 1000);
+	th_expect(test, t, A | P, SND(9000), RCV(0), 1000);	/* the last: PSH */
 	th_expect_none(test, t);
 	KUNIT_EXPECT_TRUE(test, (bool)tp->tlp_out);
 	KUNIT_EXPECT_FALSE(test, (bool)tp->tlp_armed);
@@ -656,7 +656,7 @@ static void tlp_repair_reduces_cwnd(struct kunit *test)
 	long rec = toytcp_read_stat(sock_net(t->sk), TOYTCP_MIB_TLPRECOVERED);
 
 	th_fire(t, TOYTCP_RETX_DEFERRED);
-	th_expect(test, t, A, SND(9000), RCV(0), 1000);
+	th_expect(test, t, A | P, SND(9000), RCV(0), 1000);	/* the last: PSH */
 	peer_ack(test, t, 10000, 0, NULL);
 	KUNIT_EXPECT_TRUE(test, (bool)tp->tlp_out);	/* a D-SACK may still come */
 	KUNIT_EXPECT_EQ(test, toytcp_read_stat(sock_net(t->sk), TOYTCP_MIB_TLPRECOVERED), rec);
@@ -679,7 +679,7 @@ static void tlp_not_needed_no_reduction(struct kunit *test)
 	u32 cwnd;
 
 	th_fire(t, TOYTCP_RETX_DEFERRED);
-	th_expect(test, t, A, SND(9000), RCV(0), 1000);
+	th_expect(test, t, A | P, SND(9000), RCV(0), 1000);	/* the last: PSH */
 	cwnd = tp->snd_cwnd;
 	peer_ack(test, t, 10000, 1, (u32[]){ 9000, 10000 });	/* D-SACK */
 	KUNIT_EXPECT_FALSE(test, (bool)tp->tlp_out);
