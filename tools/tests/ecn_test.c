@@ -37,19 +37,30 @@ struct ecase {
 	int linux_ecn;		/* B's net.ipv4.tcp_ecn */
 };
 
-FIXTURE(ecn) { int old_param; };
+FIXTURE(ecn) { bool asked; };
+
+/*
+ * toytcp's side asks for ECN (the module parameter ecn=1), or stops
+ * asking (-1: the namespace's tcp_ecn again); in inet mode A's tcp_ecn.
+ */
+static int toy_asks(bool on)
+{
+	if (tt_inet_mode())
+		return tt_write_int("/proc/sys/net/ipv4/tcp_ecn", on ? 1 : 2);
+	return tt_write_int(TT_PARAM_DIR "ecn", on ? 1 : -1);
+}
 FIXTURE_VARIANT(ecn) { struct ecase c; };
 FIXTURE_SETUP(ecn)
 {
-	self->old_param = -2;
+	self->asked = false;
 	ASSERT_LT(0, tt_family()) TH_LOG("toytcp not loaded");
 	ASSERT_EQ(0, tt_net_up());
 }
 FIXTURE_TEARDOWN(ecn)
 {
 	tt_netem_both(NULL);
-	if (self->old_param != -2)
-		tt_set_param("ecn", "/proc/sys/net/ipv4/tcp_ecn", self->old_param);
+	if (self->asked)
+		toy_asks(false);
 	tt_net_down();
 }
 
@@ -75,8 +86,10 @@ TEST_F_TIMEOUT(ecn, marks_both_ways, 300)
 
 	ASSERT_EQ(0, tt_sh("ip netns exec " TT_NS_B " sysctl -q -w net.ipv4.tcp_ecn=%d",
 			   c->linux_ecn));
-	if (c->toy_client)	/* (-1, the parameter's default, is also an error's) */
-		self->old_param = tt_set_param("ecn", "/proc/sys/net/ipv4/tcp_ecn", 1);
+	if (c->toy_client) {
+		self->asked = true;
+		ASSERT_EQ(0, toy_asks(true));
+	}
 	/*
 	 * One segment per skb on both ends, which both stacks obey: netem
 	 * takes whole skbs, and a 64 KB GSO skb would be one loss (or mark)
