@@ -751,6 +751,7 @@ static void toytcp_rcv_text(struct sock *sk, struct sk_buff *skb)
 	struct toytcp_skb_cb *cb = TOYTCP_SKB_CB(skb);
 	u32 wnd_end = tp->rcv_nxt + toytcp_rcv_wnd_left(tp);
 	bool fin = cb->flags & TOYTCP_FIN;
+	bool ce = cb->ecn & TOYTCP_CE;	/* @skb may be merged away below */
 	u32 end = toytcp_data_end(skb);
 
 	if (!skb->len && !fin)
@@ -797,7 +798,7 @@ static void toytcp_rcv_text(struct sock *sk, struct sk_buff *skb)
 		 !(sk->sk_shutdown & RCV_SHUTDOWN))
 		toytcp_send_ack(sk);		/* a hole filled: the ACK jumps */
 	else if (sk->sk_state != TCP_CLOSE && !(sk->sk_shutdown & RCV_SHUTDOWN) &&
-		 (cb->ecn & TOYTCP_CE) && tp->ecn_ok)
+		 ce && tp->ecn_ok)
 		toytcp_send_ack(sk);		/* congestion: ECE at once (as Linux) */
 	else if (sk->sk_state != TCP_CLOSE && !(sk->sk_shutdown & RCV_SHUTDOWN))
 		toytcp_schedule_ack(sk);	/* delayed ACK */
