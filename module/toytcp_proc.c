@@ -60,12 +60,11 @@ static bool toytcp_proc_show_sock(struct sock *sk, void *arg)
 		   jiffies_to_clock_t(msecs_to_jiffies(READ_ONCE(toytcp_delack_ms))),
 		   0, mss ? tp->snd_cwnd / mss : 0,
 		   tp->snd_ssthresh >= U32_MAX / 2 ? -1 : (int)(tp->snd_ssthresh / mss));
-	seq_printf(w->seq, " rtt_us=%u rttvar_us=%u rto_us=%u mss=%u rcv_mss=%u snd_wnd=%u rcv_wnd=%u cwnd=%u ssthresh=%u retrans=%u lost=%u cc=%s sacked=%u",
+	seq_printf(w->seq, " rtt_us=%u rttvar_us=%u rto_us=%u mss=%u rcv_mss=%u snd_wnd=%u rcv_wnd=%u cwnd=%u ssthresh=%u retrans=%u lost=%u",
 		   tp->srtt_us, tp->rttvar_us, tp->rto_us, tp->mss, tp->advmss,
 		   tp->snd_wnd, tp->rcv_wnd, tp->snd_cwnd,
 		   tp->snd_ssthresh >= U32_MAX / 2 ? 0 : tp->snd_ssthresh,
-		   tp->total_retrans, tp->lost, READ_ONCE(tp->cc)->name,
-		   tp->sacked_bytes);
+		   tp->total_retrans, tp->lost);
 	seq_putc(w->seq, '\n');
 	return true;
 }
