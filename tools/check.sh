@@ -16,6 +16,7 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 b=$top/.build
+vms_run=	# the VM halves run so far (vm_half)
 mkdir -p "$b"
 results=$b/results
 : > "$results"
@@ -45,6 +46,11 @@ timed() { # timed NAME CMD...: run, log to .build/NAME.log, record, time
 finish() {
 	local pass fail skip
 	echo "# timings:"; sed 's/^/#   /' "$b/timings"
+	# a VM's first kernel splat with its backtrace, last (CI shows the end)
+	for kind in $vms_run; do
+		tools/vm/splat-scan --context 45 "$b/vm-$kind/console.log" > "$b/splat-$kind" ||
+			{ echo "# $kind VM: the first splat:"; sed 's/^/#   /' "$b/splat-$kind"; }
+	done
 	skip=$(grep -c -E '^ok - .*# SKIP' "$results")
 	pass=$(( $(grep -c -E '^ok - ' "$results") - skip ))
 	fail=$(grep -c -E '^not ok - ' "$results")
@@ -98,6 +104,7 @@ vm_half() { # vm_half KIND: boot it, run the guest suite, count its cases
 	local kind=$1 rc t0=$SECONDS
 	local out=$b/vm-$kind
 	rm -rf "$out"
+	vms_run="$vms_run $kind"
 	tools/vm/run-vm --kernel "$kind" --out "$out" --timeout "${VM_TIMEOUT:-3300}" \
 		--mem "${VM_MEM:-2048}" -- env TOYTCP_STRESS="${TOYTCP_STRESS:-0}" \
 		tools/tests/guest-suite.sh "$b/$kind" "$b/tools/tests" "$kind" > "$out.log" 2>&1
