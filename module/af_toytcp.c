@@ -32,6 +32,21 @@
 #define CREATE_TRACE_POINTS
 #include "toytcp_trace.h"
 
+/*
+ * For the segment events' text: " sack=L-R,L-R" (absolute sequence
+ * numbers), nothing when the segment has no SACK blocks.
+ */
+const char *toytcp_trace_print_sacks(struct trace_seq *p, const u32 *sack, u8 n)
+{
+	const char *ret = trace_seq_buffer_ptr(p);
+	u8 i;
+
+	for (i = 0; i < n && i < TOYTCP_MAX_SACK_BLOCKS; i++)
+		trace_seq_printf(p, "%s%u-%u", i ? "," : " sack=", sack[2 * i], sack[2 * i + 1]);
+	trace_seq_putc(p, 0);
+	return ret;
+}
+
 int toytcp_family = AF_TOYTCP;
 module_param_named(family, toytcp_family, int, 0444);
 MODULE_PARM_DESC(family, "socket family number to register (default AF_TOYTCP)");

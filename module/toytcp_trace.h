@@ -5,7 +5,8 @@
  *
  *   toytcp_send_segment, toytcp_recv_segment  one segment, either way; a
  *                                             GSO skb once, with segs=N
- *                                             wire segments
+ *                                             wire segments; its SACK
+ *                                             blocks as sack=L-R,L-R
  *   toytcp_state_change                       old state -> new state
  *   toytcp_retransmit                         a timeout sent data again
  *   toytcp_rto_update                         a new RTT sample and RTO
@@ -66,6 +67,28 @@ TRACE_DEFINE_ENUM(TCP_CLOSING);
 	__entry->dport = ntohs((sk)->sk_dport);			\
 } while (0)
 
+#ifndef _TOYTCP_TRACE_HELPERS
+#define _TOYTCP_TRACE_HELPERS
+/* The SACK blocks of a segment's options, for the segment events. */
+static inline u8 toytcp_trace_sacks(const struct tcphdr *th, u32 *sack)
+{
+	struct toytcp_opts opts;
+	u8 i;
+
+	if (th->doff <= 5 ||
+	    toytcp_parse_options((const u8 *)(th + 1), th->doff * 4 - sizeof(*th), &opts))
+		return 0;
+	for (i = 0; i < opts.num_sacks; i++) {
+		sack[2 * i] = opts.sacks[i].start;
+		sack[2 * i + 1] = opts.sacks[i].end;
+	}
+	return opts.num_sacks;
+}
+
+struct trace_seq;
+const char *toytcp_trace_print_sacks(struct trace_seq *p, const u32 *sack, u8 n);
+#endif
+
 DECLARE_EVENT_CLASS(toytcp_segment,
 	TP_PROTO(const struct sock *sk, const struct tcphdr *th, u32 len,
 		 u16 mss, u16 segs),
@@ -83,6 +106,8 @@ DECLARE_EVENT_CLASS(toytcp_segment,
 		__field(__u16, mss)
 		__field(__u16, segs)
 		__field(__u8, state)
+		__field(__u8, nsack)
+		__array(__u32, sack, 2 * TOYTCP_MAX_SACK_BLOCKS)
 	),
 	TP_fast_assign(
 		TOYTCP_TUPLE_ASSIGN(sk);
@@ -94,11 +119,13 @@ DECLARE_EVENT_CLASS(toytcp_segment,
 		__entry->mss = mss;
 		__entry->segs = segs;
 		__entry->state = sk->sk_state;
+		__entry->nsack = toytcp_trace_sacks(th, __entry->sack);
 	),
-	TP_printk("%pI4:%u %pI4:%u flags=%s seq=%u ack=%u win=%u len=%u mss=%u segs=%u state=%s",
+	TP_printk("%pI4:%u %pI4:%u flags=%s seq=%u ack=%u win=%u len=%u mss=%u segs=%u state=%s%s",
 		  &__entry->saddr, __entry->sport, &__entry->daddr, __entry->dport, toytcp_show_flags(__entry->flags),
 		  __entry->seq, __entry->ack, __entry->window, __entry->len,
-		  __entry->mss, __entry->segs, toytcp_show_state(__entry->state))
+		  __entry->mss, __entry->segs, toytcp_show_state(__entry->state),
+		  toytcp_trace_print_sacks(p, __entry->sack, __entry->nsack))
 );
 
 DEFINE_EVENT(toytcp_segment, toytcp_send_segment,
