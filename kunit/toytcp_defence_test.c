@@ -378,6 +378,31 @@ static void user_timeout_ends_retrying(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, t->sk->sk_err, ETIMEDOUT);
 }
 
+/*
+ * Keepalive with data in flight and a peer silent for longer than the
+ * idle time: no probe (the retransmission timer watches the peer), and
+ * the keepalive timer looks again a whole idle time later, as Linux's
+ * tcp_keepalive_timer(); set for "now" it would fire every tick.
+ */
+static void keepalive_waits_while_data_in_flight(struct kunit *test)
+{
+	struct th_conn *t = conn_in_flight(test, false);
+	struct toytcp_sock *tp = toytcp_sk(t->sk);
+	unsigned long idle;
+
+	lock_sock(t->sk);
+	sock_set_flag(t->sk, SOCK_KEEPOPEN);
+	tp->keepidle = 10;
+	idle = (unsigned long)tp->keepidle * HZ;
+	tp->rcv_tstamp = jiffies - 2 * idle;
+	release_sock(t->sk);
+	th_fire(t, TOYTCP_KEEPALIVE_DEFERRED);
+	th_expect_none(test, t);
+	KUNIT_EXPECT_TRUE(test, timer_pending(&tp->keepalive_timer));
+	KUNIT_EXPECT_TRUE(test, time_after_eq(tp->keepalive_timer.expires,
+					      jiffies + idle - HZ));
+}
+
 static struct kunit_case toytcp_defence_cases[] = {
 	KUNIT_CASE(syncookie_round_trip),
 	KUNIT_CASE(syncookie_forgeries_refused),
@@ -392,6 +417,7 @@ static struct kunit_case toytcp_defence_cases[] = {
 	KUNIT_CASE(orphan_default_retries_end_at_the_rto_ceiling),
 	KUNIT_CASE(orphan_default_probes_end_at_the_rto_ceiling),
 	KUNIT_CASE(user_timeout_ends_retrying),
+	KUNIT_CASE(keepalive_waits_while_data_in_flight),
 	{}
 };
 

@@ -335,6 +335,11 @@ static struct th_conn *conn_in_flight(struct kunit *test)
 
 	toytcp_cc_set(t->sk, toytcp_cc_find("reno"));	/* ssthresh = half the flight */
 	tp->nodelay = 1;
+	/*
+	 * SRTT 2 s: RACK's reordering window (SRTT / 4) is 500 ms, so the
+	 * real timer never fires within a test; th_fire() runs it.
+	 */
+	tp->srtt_us = 2 * USEC_PER_SEC;
 	th_write(t, 10000);
 	while (th_next(t, &s))
 		;
@@ -584,6 +589,51 @@ static void new_data_in_what_the_pipe_leaves(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, tp->snd_cwnd, 5000u);
 }
 
+/*
+ * The retransmission of a hole is lost too. It left when 10000 had been
+ * sent; once more than 2 MSS sent after it (from 10000 up) are SACKed,
+ * it is lost (the RFC 8985 rule by send order) and goes once more, not
+ * after the RTO; 2 MSS above it are not yet enough (reordering).
+ */
+static void lost_retransmission_sent_again(struct kunit *test)
+{
+	struct th_conn *t = conn_in_flight(test);
+	struct toytcp_sock *tp = toytcp_sk(t->sk);
+	long lost0 = toytcp_read_stat(sock_net(t->sk), TOYTCP_MIB_LOSTRETRANSMIT);
+	int i;
+
+	th_write(t, 4000);	/* queued: the window is full */
+	peer_ack(test, t, 0, 1, (u32[]){ 1000, 10000 });
+	th_expect(test, t, A, SND(0), RCV(0), 1000);
+	for (i = 0; i < 4; i++)	/* the last one ends the write: PSH */
+		th_expect(test, t, i == 3 ? A | TOYTCP_PSH : A, SND(10000 + i * 1000),
+			  RCV(0), 1000);
+	th_expect_none(test, t);
+	KUNIT_EXPECT_EQ(test, tp->nr_rxt, 1);
+	KUNIT_EXPECT_EQ(test, tp->rxt_log[0].high, SND(10000));
+
+	/* 2000 of the new data SACKed: not more than DupThresh - 1 MSS */
+	peer_ack(test, t, 0, 1, (u32[]){ 1000, 12000 });
+	th_expect_none(test, t);
+	KUNIT_EXPECT_FALSE(test, tp->rxt_log[0].lost);
+	/* 3000: the retransmission is lost, and goes again at once */
+	peer_ack(test, t, 0, 1, (u32[]){ 1000, 13000 });
+	th_expect(test, t, A, SND(0), RCV(0), 1000);
+	th_expect_none(test, t);
+	KUNIT_EXPECT_EQ(test, toytcp_read_stat(sock_net(t->sk), TOYTCP_MIB_LOSTRETRANSMIT),
+			lost0 + 1);
+	/* watched again, from what has been sent by now */
+	KUNIT_EXPECT_EQ(test, tp->nr_rxt, 1);
+	KUNIT_EXPECT_FALSE(test, tp->rxt_log[0].lost);
+	KUNIT_EXPECT_EQ(test, tp->rxt_log[0].high, SND(14000));
+	KUNIT_EXPECT_EQ(test, tp->total_retrans, 2u);
+
+	peer_ack(test, t, 14000, 0, NULL);
+	KUNIT_EXPECT_FALSE(test, tp->in_recovery);
+	KUNIT_EXPECT_EQ(test, tp->nr_rxt, 0);
+	KUNIT_EXPECT_EQ(test, (u32)tp->retransmits, 0u);
+}
+
 /* A timeout forgets the scoreboard (the peer may renege, RFC 2018 §8). */
 static void timeout_forgets_the_scoreboard(struct kunit *test)
 {
@@ -592,10 +642,79 @@ static void timeout_forgets_the_scoreboard(struct kunit *test)
 
 	peer_ack(test, t, 0, 1, (u32[]){ 2000, 3000 });
 	KUNIT_EXPECT_EQ(test, tp->nr_sacked, 1);
+	/* first RACK's reordering window: the hole below goes again */
 	th_fire(t, TOYTCP_RETX_DEFERRED);
+	th_expect(test, t, A, SND(0), RCV(0), 1000);
+	th_expect_none(test, t);
+	KUNIT_EXPECT_EQ(test, tp->nr_sacked, 1);
+	/* then the RTO */
+	th_fire(t, TOYTCP_RETX_DEFERRED);
+	KUNIT_EXPECT_EQ(test, (u32)tp->retransmits, 1u);
 	KUNIT_EXPECT_EQ(test, tp->nr_sacked, 0);
 	KUNIT_EXPECT_EQ(test, tp->sacked_bytes, 0u);
 	th_expect(test, t, A, SND(0), RCV(0), 1000);
+}
+
+/* --- RACK's reordering window (RFC 8985 §6) --- */
+
+/*
+ * Three segments out, the middle one SACKed: one MSS above the hole is not
+ * enough for IsLost(), and no more will come. RACK's reordering window
+ * starts; when it runs out the hole is lost: recovery, and it goes again
+ * long before the RTO.
+ */
+static void rack_small_flight_hole(struct kunit *test)
+{
+	struct th_conn *t = conn_sack(test);
+	struct toytcp_sock *tp = toytcp_sk(t->sk);
+	long reo0 = toytcp_read_stat(sock_net(t->sk), TOYTCP_MIB_RACKREORDERTIMEOUTS);
+	struct th_seg s;
+
+	toytcp_cc_set(t->sk, toytcp_cc_find("reno"));
+	tp->nodelay = 1;
+	tp->srtt_us = 2 * USEC_PER_SEC;	/* a 500 ms window: th_fire() ends it */
+	th_write(t, 3000);
+	while (th_next(t, &s))
+		;
+	peer_ack(test, t, 0, 1, (u32[]){ 1000, 2000 });
+	th_expect_none(test, t);
+	KUNIT_EXPECT_FALSE(test, tp->in_recovery);
+	KUNIT_EXPECT_TRUE(test, (bool)tp->rack_armed);
+	KUNIT_EXPECT_EQ(test, tp->rack_mark, SND(1000));
+	/* the window: SRTT / 4 from the ACK */
+	KUNIT_EXPECT_TRUE(test, time_after_eq(tp->retx_expires,
+					      jiffies + usecs_to_jiffies(500000) - 1));
+
+	th_fire(t, TOYTCP_RETX_DEFERRED);
+	th_expect(test, t, A, SND(0), RCV(0), 1000);
+	th_expect_none(test, t);
+	KUNIT_EXPECT_TRUE(test, tp->in_recovery);
+	KUNIT_EXPECT_EQ(test, (u32)tp->retransmits, 0u);	/* no timeout */
+	KUNIT_EXPECT_FALSE(test, (bool)tp->rack_armed);	/* the RTO is back */
+	KUNIT_EXPECT_EQ(test, toytcp_read_stat(sock_net(t->sk),
+					       TOYTCP_MIB_RACKREORDERTIMEOUTS), reo0 + 1);
+
+	peer_ack(test, t, 3000, 0, NULL);
+	KUNIT_EXPECT_FALSE(test, tp->in_recovery);
+	KUNIT_EXPECT_FALSE(test, (bool)tp->rack_lost);
+}
+
+/*
+ * Reordering, not loss: the hole is filled within the window. Nothing is
+ * sent again, no recovery, and the timer holds the RTO again.
+ */
+static void rack_reordered_hole_filled_in_time(struct kunit *test)
+{
+	struct th_conn *t = conn_in_flight(test);
+	struct toytcp_sock *tp = toytcp_sk(t->sk);
+
+	peer_ack(test, t, 0, 1, (u32[]){ 1000, 2000 });
+	KUNIT_EXPECT_TRUE(test, (bool)tp->rack_armed);
+	peer_ack(test, t, 2000, 0, NULL);	/* the late segment arrived */
+	KUNIT_EXPECT_FALSE(test, (bool)tp->rack_armed);
+	KUNIT_EXPECT_FALSE(test, tp->in_recovery);
+	th_expect_none(test, t);
+	KUNIT_EXPECT_EQ(test, tp->total_retrans, 0u);
 }
 
 /* --- tail loss probe (RFC 8985 §7) --- */
@@ -716,7 +835,10 @@ static struct kunit_case toytcp_sack_cases[] = {
 	KUNIT_CASE(one_hole_one_retransmission),
 	KUNIT_CASE(two_holes_one_round_trip),
 	KUNIT_CASE(new_data_in_what_the_pipe_leaves),
+	KUNIT_CASE(lost_retransmission_sent_again),
 	KUNIT_CASE(timeout_forgets_the_scoreboard),
+	KUNIT_CASE(rack_small_flight_hole),
+	KUNIT_CASE(rack_reordered_hole_filled_in_time),
 	KUNIT_CASE(tlp_probe_then_the_hole_before_it),
 	KUNIT_CASE(tlp_repair_reduces_cwnd),
 	KUNIT_CASE(tlp_not_needed_no_reduction),

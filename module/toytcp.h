@@ -61,6 +61,8 @@
 #define TOYTCP_MAX_SACK_BLOCKS	4
 /* SACKed ranges the sender remembers; past this the highest are forgotten */
 #define TOYTCP_SCOREBOARD_MAX	16
+/* Retransmissions in SACK recovery watched for loss; past this the oldest is forgotten */
+#define TOYTCP_RXT_LOG_MAX	8
 /* Duplicate ACKs (or MSS-sized pieces SACKed above a hole) that mean a loss (RFC 5681, RFC 6675) */
 #define TOYTCP_DUPTHRESH	3
 /* RFC 7323 §2.3: a larger shift count is taken as 14 (windows up to 2^30) */
@@ -121,6 +123,21 @@ struct toytcp_skb_cb {
 struct toytcp_sack_block {
 	u32 start;
 	u32 end;
+};
+
+/**
+ * struct toytcp_rxt - a retransmission in SACK recovery, watched in case
+ * it is lost too (toytcp_sack_lost_retransmits()).
+ * @start: its first sequence number not yet known delivered.
+ * @end: one past its last.
+ * @high: snd_max when it left: everything from here up left after it.
+ * @lost: found lost: to be sent again.
+ */
+struct toytcp_rxt {
+	u32 start;
+	u32 end;
+	u32 high;
+	bool lost;
 };
 
 /**
@@ -266,6 +283,12 @@ enum {
  *          disjoint, not adjacent; @nr_sacked of them, @sacked_bytes bytes.
  * @high_rxt: in SACK recovery, where the retransmission of lost holes has
  *            got to (RFC 6675 HighRxt).
+ * @rxt_log: in SACK recovery, the retransmissions not yet known delivered,
+ *           oldest first; @nr_rxt of them.
+ * @rack_armed: the retransmission timer holds RACK's reordering window
+ *              (toytcp_rack_arm()), not the RTO.
+ * @rack_mark: the lowest SACKed byte above the holes that window is for.
+ * @rack_lost: holes below @rack_lost_end are lost (the window ran out).
  * ECN (RFC 3168; net.ipv4.tcp_ecn, or the module parameter ecn):
  * @ecn_ok: ECN is on (before the handshake ends: we asked for it, or
  *          will accept it).
@@ -438,6 +461,10 @@ struct toytcp_sock {
 	u8 nr_sacked;
 	u32 sacked_bytes;
 	u32 high_rxt;
+	struct toytcp_rxt rxt_log[TOYTCP_RXT_LOG_MAX];
+	u8 nr_rxt;
+	u32 rack_mark;
+	u32 rack_lost_end;
 	u32 prr_delivered;
 	u32 prr_out;
 	u32 recover_fs;
@@ -498,6 +525,8 @@ struct toytcp_sock {
 	   sack_ok:1,
 	   cwnd_limited:1,
 	   tlp_armed:1,
+	   rack_armed:1,
+	   rack_lost:1,
 	   tlp_out:1,
 	   tlp_retrans:1,
 	   tlp_dsacked:1,
@@ -702,6 +731,8 @@ enum toytcp_mib {
 	TOYTCP_MIB_DSACKRECV,
 	TOYTCP_MIB_TLP,
 	TOYTCP_MIB_TLPRECOVERED,
+	TOYTCP_MIB_LOSTRETRANSMIT,
+	TOYTCP_MIB_RACKREORDERTIMEOUTS,
 	TOYTCP_MIB_ECNCEMARKS,
 	TOYTCP_MIB_ECNREDUCTIONS,
 	TOYTCP_MIB_MAX
@@ -824,6 +855,7 @@ void toytcp_init_timers(struct sock *sk);
 void toytcp_stop_timers(struct sock *sk);
 void toytcp_arm_retx(struct sock *sk);
 void toytcp_stop_retx(struct sock *sk);
+void toytcp_arm_reorder(struct sock *sk, unsigned long when);
 void toytcp_time_wait(struct sock *sk);
 void toytcp_arm_tw_timer(struct sock *sk, unsigned long timeout);
 void toytcp_rtt_sample(struct toytcp_sock *tp, u32 rtt_us);
@@ -893,6 +925,9 @@ bool toytcp_tlp_timeout(struct sock *sk, unsigned long *when);
 void toytcp_send_tlp(struct sock *sk);
 void toytcp_tlp_ack(struct sock *sk, u32 ack, bool was_in_recovery, bool news);
 u32 toytcp_sack_retransmit(struct sock *sk);
+int toytcp_sack_lost_retransmits(struct sock *sk);
+void toytcp_rack_arm(struct sock *sk);
+void toytcp_rack_timeout(struct sock *sk);
 
 /* toytcp_cong.c: ECN */
 int toytcp_ecn_mode(const struct net *net);

@@ -409,10 +409,19 @@ static bool toytcp_rcv_ack(struct sock *sk, struct sk_buff *skb,
 	if (tp->sack_ok) {
 		s64 delivered = (s64)acked + tp->sacked_bytes - sacked_before;
 
+		bool tlp_was_out = tp->tlp_out;
+
 		toytcp_tlp_ack(sk, ack, was_in_recovery, acked || delivered > 0);
+		if (tlp_was_out && !tp->tlp_out && acked) {
+			/* the timer was restarted while the probe was out: a PTO may go now */
+			toytcp_stop_retx(sk);
+			toytcp_arm_retx(sk);
+		}
 		toytcp_sack_enter_recovery(sk);
+		toytcp_sack_lost_retransmits(sk);
 		if (tp->in_recovery)
 			toytcp_sack_prr(sk, max_t(s64, delivered, 0));
+		toytcp_rack_arm(sk);
 	}
 	toytcp_ecn_ack(sk, skb, acked);
 	tp->probes_out = 0;	/* the peer is alive: probes were answered */

@@ -107,6 +107,8 @@ const char *const toytcp_mib_names[TOYTCP_MIB_MAX] = {
 	[TOYTCP_MIB_DSACKRECV]		= "DSackRecv",
 	[TOYTCP_MIB_TLP]		= "TailLossProbes",
 	[TOYTCP_MIB_TLPRECOVERED]	= "TailLossProbeRecovered",
+	[TOYTCP_MIB_LOSTRETRANSMIT]	= "LostRetransmit",
+	[TOYTCP_MIB_RACKREORDERTIMEOUTS] = "RackReorderTimeouts",
 	[TOYTCP_MIB_ECNCEMARKS]		= "EcnCeMarks",
 	[TOYTCP_MIB_ECNREDUCTIONS]	= "EcnCwndReductions",
 };

@@ -28,6 +28,9 @@
  * plus what was sent again) is under cwnd, so several holes are repaired
  * in one round trip with no timeout. How far under: proportional rate
  * reduction (RFC 6937) sets cwnd at each ACK from what the peer got.
+ * A retransmission can be lost too: once IsLost() reaches data first sent
+ * after it (RFC 8985's rule, by send order instead of send time), it goes
+ * again at once (step 0 above), where 6675 alone would wait for the RTO.
  * RFC 6675's rule 3 (sending again a hole not yet taken as lost, when
  * nothing else may go) [not done: the timer covers it]. SACK information
  * is advisory (the peer may renege, RFC 2018 §8): nothing is freed before
@@ -56,6 +59,8 @@ void toytcp_sack_reset(struct toytcp_sock *tp)
 	tp->dsack.start = tp->dsack.end;
 	tp->nr_sacked = 0;
 	tp->sacked_bytes = 0;
+	tp->nr_rxt = 0;
+	tp->rack_lost = 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(toytcp_sack_reset);
 
@@ -204,6 +209,8 @@ void toytcp_sack_trim(struct toytcp_sock *tp)
 	}
 	if (tp->nr_sacked && toytcp_seq_before(tp->sacked[0].start, tp->snd_una))
 		tp->sacked[0].start = tp->snd_una;
+	if (tp->rack_lost && !toytcp_seq_after(tp->rack_lost_end, tp->snd_una))
+		tp->rack_lost = 0;	/* all of it ACKed */
 	toytcp_sack_count(tp);
 }
 EXPORT_SYMBOL_IF_KUNIT(toytcp_sack_trim);
@@ -261,8 +268,9 @@ EXPORT_SYMBOL_IF_KUNIT(toytcp_sack_update);
  *
  * A byte is lost when more than (DupThresh - 1) * MSS bytes, or DupThresh
  * separate ranges, above it are SACKed; going down the scoreboard, the
- * first range where that holds is where loss begins. Or when a tail loss
- * probe sent after it is SACKed.
+ * first range where that holds is where loss begins. Or when RACK's
+ * reordering window ran out for it, or a tail loss probe sent after it
+ * is SACKed.
  *
  * Return: the edge; snd_una if nothing is lost.
  */
@@ -279,6 +287,9 @@ u32 toytcp_sack_lost_edge(const struct toytcp_sock *tp)
 			break;
 		}
 	}
+	/* holes RACK's reordering window ran out for (toytcp_rack_timeout()) */
+	if (tp->rack_lost && toytcp_seq_after(tp->rack_lost_end, edge))
+		edge = tp->rack_lost_end;
 	/*
 	 * A tail loss probe arrived (the peer SACKs its first byte) while
 	 * what was sent before it did not: that is lost (RFC 8985's RACK
@@ -294,6 +305,22 @@ u32 toytcp_sack_lost_edge(const struct toytcp_sock *tp)
 	return edge;
 }
 EXPORT_SYMBOL_IF_KUNIT(toytcp_sack_lost_edge);
+
+/*
+ * RFC 6675 IsLost(@seq): DupThresh separate ranges, or more than
+ * (DupThresh - 1) MSS, SACKed above it.
+ */
+static bool toytcp_sack_is_lost(const struct toytcp_sock *tp, u32 seq)
+{
+	u32 bytes = 0;
+	int i, ranges = 0;
+
+	for (i = tp->nr_sacked - 1; i >= 0 && toytcp_seq_after(tp->sacked[i].end, seq); i--) {
+		bytes += tp->sacked[i].end - toytcp_seq_max(tp->sacked[i].start, seq);
+		ranges++;
+	}
+	return bytes > (TOYTCP_DUPTHRESH - 1) * tp->mss || ranges >= TOYTCP_DUPTHRESH;
+}
 
 /* Bytes in [snd_una, @seq) the peer has not SACKed. */
 static u32 toytcp_unsacked_below(const struct toytcp_sock *tp, u32 seq)
@@ -311,18 +338,40 @@ static u32 toytcp_unsacked_below(const struct toytcp_sock *tp, u32 seq)
 	return bytes;
 }
 
+/* Bytes in [@start, @end) the peer has neither ACKed nor SACKed. */
+static u32 toytcp_unsacked_in(const struct toytcp_sock *tp, u32 start, u32 end)
+{
+	start = toytcp_seq_max(start, tp->snd_una);
+	if (!toytcp_seq_before(start, end))
+		return 0;
+	return toytcp_unsacked_below(tp, end) - toytcp_unsacked_below(tp, start);
+}
+
+/* Bytes of retransmissions found lost and not yet sent again. */
+static u32 toytcp_rxt_lost_bytes(const struct toytcp_sock *tp)
+{
+	u32 bytes = 0;
+	int i;
+
+	for (i = 0; i < tp->nr_rxt; i++)
+		if (tp->rxt_log[i].lost)
+			bytes += toytcp_unsacked_in(tp, tp->rxt_log[i].start, tp->rxt_log[i].end);
+	return bytes;
+}
+
 /* In SACK recovery: bytes sent again (below HighRxt) and neither ACKed nor SACKed. */
 u32 toytcp_sack_retrans_out(const struct toytcp_sock *tp)
 {
 	if (!tp->in_recovery || !tp->sack_ok || !toytcp_seq_after(tp->high_rxt, tp->snd_una))
 		return 0;
-	return toytcp_unsacked_below(tp, toytcp_seq_min(tp->high_rxt, tp->snd_max));
+	return toytcp_unsacked_below(tp, toytcp_seq_min(tp->high_rxt, tp->snd_max)) -
+	       toytcp_rxt_lost_bytes(tp);
 }
 
 /**
  * toytcp_sack_pipe() - RFC 6675 SetPipe(): the bytes taken to be in the
  * network: sent and neither SACKed nor lost, plus lost ones sent again
- * (below HighRxt).
+ * (below HighRxt) unless that retransmission was found lost too.
  * @tp: the control block, in SACK recovery.
  * @lost: toytcp_sack_lost_edge().
  *
@@ -333,7 +382,8 @@ u32 toytcp_sack_pipe(const struct toytcp_sock *tp, u32 lost)
 	u32 rxt = toytcp_seq_min(toytcp_seq_max(tp->high_rxt, tp->snd_una), tp->snd_max);
 
 	return tp->snd_max - tp->snd_una - tp->sacked_bytes -
-	       toytcp_unsacked_below(tp, lost) + toytcp_unsacked_below(tp, rxt);
+	       toytcp_unsacked_below(tp, lost) + toytcp_unsacked_below(tp, rxt) -
+	       toytcp_rxt_lost_bytes(tp);
 }
 EXPORT_SYMBOL_IF_KUNIT(toytcp_sack_pipe);
 
@@ -356,6 +406,115 @@ static u32 toytcp_next_unsacked(const struct toytcp_sock *tp, u32 seq, u32 *hole
 		break;
 	}
 	return seq;
+}
+
+/*
+ * Send [@seq, @end) again (one segment at most) in SACK recovery, and log
+ * it to be watched: if it is lost too, toytcp_sack_lost_retransmits()
+ * finds out. When the log is full the oldest is forgotten (the RTO is left
+ * for it). Returns what toytcp_retransmit_at() does.
+ */
+static u32 toytcp_sack_resend(struct sock *sk, u32 seq, u32 end)
+{
+	struct toytcp_sock *tp = toytcp_sk(sk);
+	u32 sent = toytcp_retransmit_at(sk, seq, end);
+
+	if (!sent)
+		return 0;
+	if (tp->nr_rxt == TOYTCP_RXT_LOG_MAX) {
+		memmove(tp->rxt_log, tp->rxt_log + 1, (tp->nr_rxt - 1) * sizeof(*tp->rxt_log));
+		tp->nr_rxt--;
+	}
+	tp->rxt_log[tp->nr_rxt++] = (struct toytcp_rxt){
+		.start = seq, .end = seq + sent, .high = tp->snd_max,
+	};
+	return sent;
+}
+
+/**
+ * toytcp_sack_lost_retransmits() - after an ACK in SACK recovery: which of
+ * the retransmissions sent are lost too? RFC 8985's rule (a segment is
+ * lost when one sent after it was delivered, and enough later that
+ * reordering cannot explain it), with send order for time: a
+ * retransmission left when snd_max was at its @high, so data from @high
+ * up left after it; once RFC 6675's IsLost() holds for @high (more than
+ * DupThresh - 1 MSS SACKed above it), the retransmission is lost and is sent again
+ * (toytcp_sack_retransmit()). Without this, every lost retransmission
+ * waited for the RTO. Delivered ones leave the log.
+ * @sk: the socket, locked.
+ *
+ * Return: how many were newly found lost (counted in LostRetransmit).
+ */
+int toytcp_sack_lost_retransmits(struct sock *sk)
+{
+	struct toytcp_sock *tp = toytcp_sk(sk);
+	int i, n = 0, found = 0;
+
+	if (!tp->in_recovery) {
+		tp->nr_rxt = 0;
+		return 0;
+	}
+	for (i = 0; i < tp->nr_rxt; i++) {
+		struct toytcp_rxt r = tp->rxt_log[i];
+
+		if (!toytcp_unsacked_in(tp, r.start, r.end))
+			continue;	/* delivered: forgotten (toytcp_rxt_forget()) */
+		r.start = toytcp_seq_max(r.start, tp->snd_una);
+		if (!r.lost && toytcp_sack_is_lost(tp, r.high)) {
+			r.lost = true;
+			found++;
+		}
+		tp->rxt_log[n++] = r;
+	}
+	tp->nr_rxt = n;
+	if (found)
+		toytcp_add_stat(sock_net(sk), TOYTCP_MIB_LOSTRETRANSMIT, found);
+	return found;
+}
+EXPORT_SYMBOL_IF_KUNIT(toytcp_sack_lost_retransmits);
+
+/* Take entry @i out of the retransmission log. */
+static void toytcp_rxt_forget(struct toytcp_sock *tp, int i)
+{
+	memmove(&tp->rxt_log[i], &tp->rxt_log[i + 1],
+		(tp->nr_rxt - i - 1) * sizeof(*tp->rxt_log));
+	tp->nr_rxt--;
+}
+
+/*
+ * Send again the retransmissions found lost, oldest first, while the pipe
+ * is under cwnd. Each was one segment: sent again, it leaves its entry
+ * and is logged anew. Returns the new pipe.
+ */
+static u32 toytcp_resend_lost_retransmits(struct sock *sk, u32 pipe)
+{
+	struct toytcp_sock *tp = toytcp_sk(sk);
+	int i = 0;
+
+	while (i < tp->nr_rxt && pipe < tp->snd_cwnd) {
+		struct toytcp_rxt r = tp->rxt_log[i];
+		u32 hole_end, seq, sent;
+
+		if (!r.lost) {
+			i++;
+			continue;
+		}
+		toytcp_rxt_forget(tp, i);
+		seq = toytcp_next_unsacked(tp, toytcp_seq_max(r.start, tp->snd_una), &hole_end);
+		if (!toytcp_seq_before(seq, r.end))
+			continue;	/* it all arrived meanwhile */
+		sent = toytcp_sack_resend(sk, seq, toytcp_seq_min(hole_end, r.end));
+		if (!sent) {
+			/* nothing left (no memory): keep it for the next ACK */
+			memmove(&tp->rxt_log[i + 1], &tp->rxt_log[i],
+				(tp->nr_rxt - i) * sizeof(*tp->rxt_log));
+			tp->rxt_log[i] = r;
+			tp->nr_rxt++;
+			break;
+		}
+		pipe += sent;
+	}
+	return pipe;
 }
 
 /**
@@ -384,10 +543,11 @@ bool toytcp_sack_enter_recovery(struct sock *sk)
 	tp->prr_delivered = 0;
 	tp->prr_out = 0;
 	tp->recover_fs = tp->snd_max - tp->snd_una;
+	tp->nr_rxt = 0;
 	toytcp_inc_stat(sock_net(sk), TOYTCP_MIB_SACKRECOVERY);
 	/* RFC 6675 §5 (4.3): the first segment not acknowledged goes at once */
 	toytcp_next_unsacked(tp, tp->snd_una, &hole_end);
-	tp->high_rxt = tp->snd_una + toytcp_retransmit_at(sk, tp->snd_una, hole_end);
+	tp->high_rxt = tp->snd_una + toytcp_sack_resend(sk, tp->snd_una, hole_end);
 	return true;
 }
 
@@ -435,13 +595,16 @@ u32 toytcp_sack_retransmit(struct sock *sk)
 	u32 pipe = toytcp_sack_pipe(tp, lost);
 	u32 seq = toytcp_seq_max(tp->high_rxt, tp->snd_una);
 
+	/* 0. retransmissions that were lost too */
+	pipe = toytcp_resend_lost_retransmits(sk, pipe);
+	/* 1. lost holes not yet sent again */
 	while (pipe < tp->snd_cwnd) {
 		u32 hole_end, sent;
 
 		seq = toytcp_next_unsacked(tp, seq, &hole_end);
 		if (!toytcp_seq_before(seq, lost))
 			break;
-		sent = toytcp_retransmit_at(sk, seq, toytcp_seq_min(hole_end, lost));
+		sent = toytcp_sack_resend(sk, seq, toytcp_seq_min(hole_end, lost));
 		if (!sent)
 			break;
 		seq += sent;
@@ -450,6 +613,63 @@ u32 toytcp_sack_retransmit(struct sock *sk)
 	}
 	return pipe < tp->snd_cwnd ? tp->snd_cwnd - pipe : 0;
 }
+
+/* ---- RACK's reordering window (RFC 8985 §6) ---- */
+
+/**
+ * toytcp_rack_arm() - after an ACK: SACKed data lies above a hole that
+ * IsLost() does not call lost (too little above it: a flight of two or
+ * three segments never gets there). RACK (RFC 8985 §6.2) takes a segment
+ * as lost once one sent after it was delivered and a reordering window
+ * (a quarter of the RTT) has passed since it should have arrived too.
+ * Here the window starts at this ACK, which came at least a round trip
+ * after the hole left (it SACKs data sent later): the retransmission
+ * timer holds it (toytcp_arm_reorder()), and if the holes below @rack_mark
+ * are still there when it runs out, toytcp_rack_timeout() takes them as
+ * lost. No window is started while one runs.
+ * @sk: the socket, locked.
+ */
+void toytcp_rack_arm(struct sock *sk)
+{
+	struct toytcp_sock *tp = toytcp_sk(sk);
+	u32 top, reo_us;
+
+	if (!tp->sack_ok || !tp->nr_sacked || tp->rack_armed ||
+	    !((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT | TCPF_FIN_WAIT1 |
+				     TCPF_CLOSING | TCPF_LAST_ACK)))
+		return;
+	top = tp->sacked[tp->nr_sacked - 1].start;
+	if (!toytcp_seq_after(top, toytcp_sack_lost_edge(tp)))
+		return;		/* every hole below is taken as lost already */
+	tp->rack_mark = top;
+	reo_us = tp->srtt_us / 4;
+	toytcp_arm_reorder(sk, jiffies + max_t(unsigned long, usecs_to_jiffies(reo_us), 1));
+}
+EXPORT_SYMBOL_IF_KUNIT(toytcp_rack_arm);
+
+/**
+ * toytcp_rack_timeout() - the reordering window ran out: what is still
+ * missing below @rack_mark is lost. Recovery begins (or goes on) and
+ * sends it again, as after enough SACKs.
+ * @sk: the socket, locked.
+ */
+void toytcp_rack_timeout(struct sock *sk)
+{
+	struct toytcp_sock *tp = toytcp_sk(sk);
+
+	if (!tp->nr_sacked || !toytcp_seq_after(tp->rack_mark, tp->snd_una) ||
+	    !toytcp_unsacked_in(tp, tp->snd_una, tp->rack_mark))
+		return;		/* filled meanwhile: it was reordering */
+	if (!tp->rack_lost || toytcp_seq_after(tp->rack_mark, tp->rack_lost_end))
+		tp->rack_lost_end = tp->rack_mark;
+	tp->rack_lost = 1;
+	toytcp_inc_stat(sock_net(sk), TOYTCP_MIB_RACKREORDERTIMEOUTS);
+	if (toytcp_sack_enter_recovery(sk) || tp->in_recovery) {
+		toytcp_sack_prr(sk, 0);
+		toytcp_push(sk);
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(toytcp_rack_timeout);
 
 /* ---- tail loss probe (RFC 8985 §7) ---- */
 

@@ -101,6 +101,7 @@ void toytcp_arm_retx(struct sock *sk)
 		unsigned long when;
 
 		/* a probe first, when the end of the flight may be what was lost */
+		tp->rack_armed = 0;
 		tp->tlp_armed = toytcp_tlp_timeout(sk, &when);
 		if (!tp->tlp_armed)
 			when = toytcp_retx_deadline(tp);
@@ -119,6 +120,23 @@ void toytcp_stop_retx(struct sock *sk)
 {
 	sk_stop_timer(sk, &toytcp_sk(sk)->retx_timer);
 	toytcp_sk(sk)->tlp_armed = 0;
+	toytcp_sk(sk)->rack_armed = 0;
+}
+
+/**
+ * toytcp_arm_reorder() - let the retransmission timer hold RACK's
+ * reordering window (toytcp_rack_arm()) until @when, in place of the
+ * RTO or a probe timeout; the RTO is armed again when it has run out.
+ * @sk: the socket, locked, with data in flight.
+ * @when: the window's end (jiffies).
+ */
+void toytcp_arm_reorder(struct sock *sk, unsigned long when)
+{
+	struct toytcp_sock *tp = toytcp_sk(sk);
+
+	tp->tlp_armed = 0;
+	tp->rack_armed = 1;
+	toytcp_retx_timer_at(sk, when);
 }
 
 /*
@@ -238,6 +256,13 @@ static void toytcp_retx_timeout(struct sock *sk)
 	if (time_before(jiffies, tp->retx_expires)) {
 		if (!timer_pending(&tp->retx_timer))
 			toytcp_retx_timer_at(sk, tp->retx_expires);
+		return;
+	}
+	if (tp->rack_armed) {
+		/* the reordering window, not the RTO: holes may be lost now */
+		tp->rack_armed = 0;
+		toytcp_rack_timeout(sk);
+		toytcp_arm_retx(sk);
 		return;
 	}
 	if (tp->tlp_armed) {
@@ -447,10 +472,18 @@ static void toytcp_keepalive_expired(struct sock *sk)
 	    !((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT |
 				     TCPF_FIN_WAIT2)))
 		return;
-	/* data in flight: the retransmission timer watches the peer */
-	if (tp->snd_una != tp->snd_max || idle < toytcp_keepidle(tp)) {
-		sk_reset_timer(sk, &tp->keepalive_timer, jiffies +
-			       toytcp_keepidle(tp) - min(idle, toytcp_keepidle(tp)));
+	/*
+	 * Data in flight: the retransmission timer watches the peer; look
+	 * again a whole idle time later (as Linux), not at once: the peer
+	 * may have been silent for longer than that already.
+	 */
+	if (tp->snd_una != tp->snd_max) {
+		sk_reset_timer(sk, &tp->keepalive_timer, jiffies + toytcp_keepidle(tp));
+		return;
+	}
+	if (idle < toytcp_keepidle(tp)) {
+		sk_reset_timer(sk, &tp->keepalive_timer,
+			       jiffies + toytcp_keepidle(tp) - idle);
 		return;
 	}
 	if (tp->probes_out >= tp->keepcnt) {
