@@ -657,8 +657,9 @@ void toytcp_rack_timeout(struct sock *sk)
 {
 	struct toytcp_sock *tp = toytcp_sk(sk);
 
-	if (!tp->nr_sacked || !toytcp_seq_after(tp->rack_mark, tp->snd_una) ||
-	    !toytcp_unsacked_in(tp, tp->snd_una, tp->rack_mark))
+	if (!tp->nr_sacked || !toytcp_seq_after(tp->rack_mark, toytcp_sack_lost_edge(tp)))
+		return;		/* taken as lost meanwhile, or ACKed */
+	if (!toytcp_unsacked_in(tp, tp->snd_una, tp->rack_mark))
 		return;		/* filled meanwhile: it was reordering */
 	if (!tp->rack_lost || toytcp_seq_after(tp->rack_mark, tp->rack_lost_end))
 		tp->rack_lost_end = tp->rack_mark;
