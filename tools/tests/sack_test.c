@@ -16,7 +16,10 @@
  *   - TCP_INFO of toytcp's socket has TCPI_OPT_SACK as negotiated,
  *     tcpi_delivered at least the segments the data needed, tcpi_reordering
  *     3, nothing SACKed once all is acknowledged; with SACK on its
- *     SackRecovery counter grew.
+ *     SackRecovery counter grew;
+ *   - toytcp's segment events carry the blocks (sack=) both ways, and
+ *     toytrace shows them: in the ladder's rows and as SACKed ranges in
+ *     the time-sequence graph; none without SACK.
  *
  * TOYTCP_TEST_FAMILY=inet runs toytcp's side as Linux TCP (checks the test).
  */
@@ -26,6 +29,45 @@
 
 #define PORT 5302
 #define MB (1024 * 1024ULL)
+#define TRACE_INST "/sys/kernel/tracing/instances/toytcp_sack_test"
+
+/* toytcp's segment events for PORT, into a tracefs instance of our own. */
+static int trace_start(void)
+{
+	tt_sh("rmdir " TRACE_INST " 2>/dev/null");
+	return tt_sh("mkdir " TRACE_INST " && cd " TRACE_INST " && echo 8192 > buffer_size_kb && "
+		     "echo 'sport == %d || dport == %d' > events/toytcp/filter && "
+		     "echo 1 > events/toytcp/toytcp_send_segment/enable && "
+		     "echo 1 > events/toytcp/toytcp_recv_segment/enable", PORT, PORT);
+}
+
+/*
+ * Stop; check the events and toytcp's drawings of them: with SACK on
+ * (@on), segments with sack= both ways (toytcp's ACKs, Linux's ACKs), the
+ * ladder's rows and the graph's SACK marks; none of it without.
+ */
+static void trace_check(struct __test_metadata *_metadata, bool on)
+{
+	const char *tools = getenv("TOYTCP_TOOLS");
+	const char *raw = "/tmp/sack_test.trace";
+	int want = on ? 0 : 1;	/* grep's status: found, or not */
+
+	ASSERT_EQ(0, tt_sh("echo 0 > " TRACE_INST "/events/toytcp/enable && "
+			   "cat " TRACE_INST "/trace > %s", raw));
+	tt_sh("rmdir " TRACE_INST);
+	EXPECT_EQ(want, tt_sh("grep -q 'toytcp_send_segment: .* sack=[0-9]' %s", raw))
+		TH_LOG("toytcp's own SACK blocks in its send events");
+	EXPECT_EQ(want, tt_sh("grep -q 'toytcp_recv_segment: .* sack=[0-9]' %s", raw))
+		TH_LOG("Linux's SACK blocks in toytcp's receive events");
+	if (!tools || !*tools)
+		tools = "tools";
+	EXPECT_EQ(want, tt_sh("python3 %s/toytrace -r %s | grep -q '|<- .* sack=[0-9]*-[0-9]'",
+			      tools, raw)) TH_LOG("toytrace's ladder: no row with Linux's blocks");
+	EXPECT_EQ(want, tt_sh("python3 %s/toytrace -q -r %s --tsg %s.svg && "
+			      "grep -q '<line class=\"sack\"' %s.svg", tools, raw, raw, raw))
+		TH_LOG("toytrace's time-sequence graph: no SACKed range");
+	unlink(raw);
+}
 
 struct scase {
 	bool linux_sack, toy_client;
@@ -77,6 +119,8 @@ TEST_F_TIMEOUT(sack, blocks_both_ways, 300)
 	ASSERT_EQ(0, tt_sh("ip -n " TT_NS_A " link set dev " TT_IF_A " gso_max_segs 1\n"
 			   "ip -n " TT_NS_B " link set dev " TT_IF_B " gso_max_segs 1"));
 	ASSERT_EQ(0, tt_cap_start(&cap, TT_B, TT_IF_B, "tcp port 5302"));
+	if (!tt_inet_mode())
+		ASSERT_EQ(0, trace_start());
 	if (c->toy_client) {
 		lfd = tt_listen_in(TT_B, AF_INET, TT_ADDR_B, PORT, 4);
 		ASSERT_LE(0, lfd);
@@ -104,6 +148,8 @@ TEST_F_TIMEOUT(sack, blocks_both_ways, 300)
 	tt_sh("ip netns exec " TT_NS_B " sysctl -q -w net.ipv4.tcp_sack=1");
 	if (on && !tt_inet_mode())
 		EXPECT_LT(rec0, tt_stat("SackRecovery"));
+	if (!tt_inet_mode())
+		trace_check(_metadata, on);
 
 	npk = tt_pcap_read(cap.path, &pk);
 	ASSERT_LT(0, npk) TH_LOG("no capture in %s", cap.path);
