@@ -109,6 +109,7 @@ const char *const toytcp_mib_names[TOYTCP_MIB_MAX] = {
 	[TOYTCP_MIB_TLPRECOVERED]	= "TailLossProbeRecovered",
 	[TOYTCP_MIB_LOSTRETRANSMIT]	= "LostRetransmit",
 	[TOYTCP_MIB_RACKREORDERTIMEOUTS] = "RackReorderTimeouts",
+	[TOYTCP_MIB_RETRANSTIMEOUTS]	= "RetransTimeouts",
 	[TOYTCP_MIB_ECNCEMARKS]		= "EcnCeMarks",
 	[TOYTCP_MIB_ECNREDUCTIONS]	= "EcnCwndReductions",
 };

@@ -307,6 +307,7 @@ static void toytcp_retx_timeout(struct sock *sk)
 	tp->rto_us = min_t(u32, tp->rto_us * 2, TOYTCP_RTO_MAX_US);
 	tp->rtt_start = 0;	/* Karn: no sample from a retransmitted segment */
 	tp->retx_tsval = toytcp_ts_now(tp);	/* RTTM: only echoes from now on */
+	toytcp_inc_stat(sock_net(sk), TOYTCP_MIB_RETRANSTIMEOUTS);
 	trace_toytcp_retransmit(sk, tp->snd_una, tp->snd_max - tp->snd_una,
 				tp->rto_us, tp->retransmits);
 	toytcp_retransmit(sk);
