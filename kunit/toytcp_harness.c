@@ -269,8 +269,11 @@ void th_fire(struct th_conn *t, int bit)
 	struct sock *sk = t->sk;
 
 	lock_sock(sk);
-	/* the virtual clock has reached its expiry (a late firing does nothing) */
-	if (bit == TOYTCP_RETX_DEFERRED)
+	/*
+	 * the virtual clock has reached its expiry (a late firing does
+	 * nothing); RACK's reordering window ends before the RTO's deadline
+	 */
+	if (bit == TOYTCP_RETX_DEFERRED && !toytcp_sk(sk)->rack_armed)
 		toytcp_sk(sk)->retx_expires = jiffies;
 	/* as a timer that found the socket held: release_sock() runs it */
 	if (!test_and_set_bit(bit, &toytcp_sk(sk)->deferred))

@@ -681,9 +681,12 @@ static void rack_small_flight_hole(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, tp->in_recovery);
 	KUNIT_EXPECT_TRUE(test, (bool)tp->rack_armed);
 	KUNIT_EXPECT_EQ(test, tp->rack_mark, SND(1000));
-	/* the window: SRTT / 4 from the ACK */
-	KUNIT_EXPECT_TRUE(test, time_after_eq(tp->retx_expires,
-					      jiffies + usecs_to_jiffies(500000) - 1));
+	/* the window: SRTT / 4 from the ACK; the RTO keeps its later deadline */
+	KUNIT_EXPECT_TRUE(test, time_before_eq(tp->retx_timer.expires,
+					       jiffies + usecs_to_jiffies(500000)));
+	KUNIT_EXPECT_TRUE(test, time_after(tp->retx_timer.expires,
+					   jiffies + usecs_to_jiffies(400000)));
+	KUNIT_EXPECT_TRUE(test, time_after(tp->retx_expires, tp->retx_timer.expires));
 
 	th_fire(t, TOYTCP_RETX_DEFERRED);
 	th_expect(test, t, A, SND(0), RCV(0), 1000);

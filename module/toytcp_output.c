@@ -447,6 +447,7 @@ void toytcp_init_xmit(struct sock *sk)
 	/* a socket may connect again (AF_UNSPEC): nothing from the last one */
 	tp->tlp_out = 0;
 	tp->tlp_armed = 0;
+	tp->rack_armed = 0;
 	tp->dsack_dups = 0;
 	tp->delivered = 0;
 	tp->delivered_ce = 0;

@@ -626,7 +626,8 @@ u32 toytcp_sack_retransmit(struct sock *sk)
  * after the hole left (it SACKs data sent later): the retransmission
  * timer holds it (toytcp_arm_reorder()), and if the holes below @rack_mark
  * are still there when it runs out, toytcp_rack_timeout() takes them as
- * lost. No window is started while one runs.
+ * lost. No window is started while one runs, nor before an RTT is known
+ * (RFC 8985 takes nothing as lost without one).
  * @sk: the socket, locked.
  */
 void toytcp_rack_arm(struct sock *sk)
@@ -634,7 +635,7 @@ void toytcp_rack_arm(struct sock *sk)
 	struct toytcp_sock *tp = toytcp_sk(sk);
 	u32 top, reo_us;
 
-	if (!tp->sack_ok || !tp->nr_sacked || tp->rack_armed ||
+	if (!tp->sack_ok || !tp->nr_sacked || tp->rack_armed || !tp->srtt_us ||
 	    !((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT | TCPF_FIN_WAIT1 |
 				     TCPF_CLOSING | TCPF_LAST_ACK)))
 		return;

@@ -124,9 +124,11 @@ void toytcp_stop_retx(struct sock *sk)
 }
 
 /**
- * toytcp_arm_reorder() - let the retransmission timer hold RACK's
- * reordering window (toytcp_rack_arm()) until @when, in place of the
- * RTO or a probe timeout; the RTO is armed again when it has run out.
+ * toytcp_arm_reorder() - let the retransmission timer wake at @when for
+ * RACK's reordering window (toytcp_rack_arm()), before the RTO, which
+ * keeps its deadline (@retx_expires) and is armed again for it once the
+ * window has run out. Nothing if the RTO comes first. A probe timeout
+ * pending gives way: with SACKed data there is no tail to probe.
  * @sk: the socket, locked, with data in flight.
  * @when: the window's end (jiffies).
  */
@@ -134,9 +136,14 @@ void toytcp_arm_reorder(struct sock *sk, unsigned long when)
 {
 	struct toytcp_sock *tp = toytcp_sk(sk);
 
-	tp->tlp_armed = 0;
+	if (tp->tlp_armed) {
+		tp->tlp_armed = 0;
+		tp->retx_expires = toytcp_retx_deadline(tp);
+	}
+	if (timer_pending(&tp->retx_timer) && !time_after(tp->retx_expires, when))
+		return;
 	tp->rack_armed = 1;
-	toytcp_retx_timer_at(sk, when);
+	sk_reset_timer(sk, &tp->retx_timer, when);
 }
 
 /*
@@ -248,6 +255,18 @@ static void toytcp_retx_timeout(struct sock *sk)
 		return;
 	if (!toytcp_has_work_to_time(tp))
 		return;
+	if (tp->rack_armed) {
+		/* RACK's reordering window ran out, not the RTO: holes may be lost */
+		tp->rack_armed = 0;
+		toytcp_rack_timeout(sk);
+		if (timer_pending(&tp->retx_timer))
+			return;		/* what it sent armed the timer again */
+		if (time_before(jiffies, tp->retx_expires)) {
+			sk_reset_timer(sk, &tp->retx_timer, tp->retx_expires);
+			return;		/* the RTO, at its own deadline */
+		}
+		/* the RTO is due as well */
+	}
 	/*
 	 * Late: it fired while the user held the socket, and ACKs taken from
 	 * the backlog since have set it again (as Linux's
@@ -256,13 +275,6 @@ static void toytcp_retx_timeout(struct sock *sk)
 	if (time_before(jiffies, tp->retx_expires)) {
 		if (!timer_pending(&tp->retx_timer))
 			toytcp_retx_timer_at(sk, tp->retx_expires);
-		return;
-	}
-	if (tp->rack_armed) {
-		/* the reordering window, not the RTO: holes may be lost now */
-		tp->rack_armed = 0;
-		toytcp_rack_timeout(sk);
-		toytcp_arm_retx(sk);
 		return;
 	}
 	if (tp->tlp_armed) {

@@ -75,6 +75,7 @@ static inline u8 toytcp_trace_sacks(const struct tcphdr *th, u32 *sack)
 	struct toytcp_opts opts;
 	u8 i;
 
+	memset(sack, 0, 2 * TOYTCP_MAX_SACK_BLOCKS * sizeof(*sack));
 	if (th->doff <= 5 ||
 	    toytcp_parse_options((const u8 *)(th + 1), th->doff * 4 - sizeof(*th), &opts))
 		return 0;
