@@ -17,9 +17,8 @@
  *     tcpi_delivered at least the segments the data needed, tcpi_reordering
  *     3, nothing SACKed once all is acknowledged; with SACK on its
  *     SackRecovery counter grew;
- *   - toytcp's segment events carry the blocks (sack=) both ways, and
- *     toytrace shows them: in the ladder's rows and as SACKed ranges in
- *     the time-sequence graph; none without SACK.
+ *   - toytcp's segment events carry the blocks (sack=) both ways; none
+ *     without SACK (toytrace's drawings of them: repair.one_hole below).
  *
  * TOYTCP_TEST_FAMILY=inet runs toytcp's side as Linux TCP (checks the test).
  */
@@ -31,46 +30,42 @@
 #define MB (1024 * 1024ULL)
 #define TRACE_INST "/sys/kernel/tracing/instances/toytcp_sack_test"
 
-/* toytcp's segment events for PORT, into a tracefs instance of our own. */
-static int trace_start(void)
+#define TRACE_RAW "/tmp/sack_test.trace"
+
+/* toytcp's segment events for @port, into a tracefs instance of our own. */
+static int trace_start(int port)
 {
 	tt_sh("rmdir " TRACE_INST " 2>/dev/null");
 	return tt_sh("mkdir " TRACE_INST " && cd " TRACE_INST " && echo 8192 > buffer_size_kb && "
 		     "echo 'sport == %d || dport == %d' > events/toytcp/filter && "
 		     "echo 1 > events/toytcp/toytcp_send_segment/enable && "
-		     "echo 1 > events/toytcp/toytcp_recv_segment/enable", PORT, PORT);
+		     "echo 1 > events/toytcp/toytcp_recv_segment/enable", port, port);
+}
+
+/* Stop, and keep the text in TRACE_RAW. */
+static int trace_stop(void)
+{
+	int rc = tt_sh("echo 0 > " TRACE_INST "/events/toytcp/enable && "
+		       "cat " TRACE_INST "/trace > " TRACE_RAW);
+
+	tt_sh("rmdir " TRACE_INST);
+	return rc;
 }
 
 /*
- * Stop; check the events and toytcp's drawings of them: with SACK on
- * (@on), segments with sack= both ways (toytcp's ACKs, Linux's ACKs), the
- * ladder's rows and the graph's SACK marks; without, no sack= at all.
+ * The events of a transfer: with SACK on (@on), segments with sack= both
+ * ways (toytcp's ACKs, Linux's ACKs); without, none at all.
  */
 static void trace_check(struct __test_metadata *_metadata, bool on)
 {
-	const char *tools = getenv("TOYTCP_TOOLS");
-	const char *raw = "/tmp/sack_test.trace";
 	int want = on ? 0 : 1;	/* grep's status: found, or not */
 
-	ASSERT_EQ(0, tt_sh("echo 0 > " TRACE_INST "/events/toytcp/enable && "
-			   "cat " TRACE_INST "/trace > %s", raw));
-	tt_sh("rmdir " TRACE_INST);
-	EXPECT_EQ(want, tt_sh("grep -q 'toytcp_send_segment: .* sack=[0-9]' %s", raw))
+	ASSERT_EQ(0, trace_stop());
+	EXPECT_EQ(want, tt_sh("grep -q 'toytcp_send_segment: .* sack=[0-9]' " TRACE_RAW))
 		TH_LOG("toytcp's own SACK blocks in its send events");
-	EXPECT_EQ(want, tt_sh("grep -q 'toytcp_recv_segment: .* sack=[0-9]' %s", raw))
+	EXPECT_EQ(want, tt_sh("grep -q 'toytcp_recv_segment: .* sack=[0-9]' " TRACE_RAW))
 		TH_LOG("Linux's SACK blocks in toytcp's receive events");
-	if (!on) {
-		unlink(raw);	/* no blocks to draw: the drawings are checked with them */
-		return;
-	}
-	if (!tools || !*tools)
-		tools = "tools";
-	EXPECT_EQ(want, tt_sh("python3 %s/toytrace -r %s | grep -q '|<- .* sack=[0-9]*-[0-9]'",
-			      tools, raw)) TH_LOG("toytrace's ladder: no row with Linux's blocks");
-	EXPECT_EQ(want, tt_sh("python3 %s/toytrace -q -r %s --tsg %s.svg && "
-			      "grep -q '<line class=.sack.[^>]*><title>SACK [0-9]' %s.svg", tools, raw, raw, raw))
-		TH_LOG("toytrace's time-sequence graph: no SACKed range");
-	unlink(raw);
+	unlink(TRACE_RAW);
 }
 
 struct scase {
@@ -124,7 +119,7 @@ TEST_F_TIMEOUT(sack, blocks_both_ways, 300)
 			   "ip -n " TT_NS_B " link set dev " TT_IF_B " gso_max_segs 1"));
 	ASSERT_EQ(0, tt_cap_start(&cap, TT_B, TT_IF_B, "tcp port 5302"));
 	if (!tt_inet_mode())
-		ASSERT_EQ(0, trace_start());
+		ASSERT_EQ(0, trace_start(PORT));
 	if (c->toy_client) {
 		lfd = tt_listen_in(TT_B, AF_INET, TT_ADDR_B, PORT, 4);
 		ASSERT_LE(0, lfd);
@@ -212,7 +207,8 @@ TEST_F_TIMEOUT(sack, blocks_both_ways, 300)
  * per skb on both ends, TCP_NODELAY, the write after a warm-up exchange).
  *
  *  one_hole  the 6th of the 10: the peer SACKs the 4 after it, SACK
- *            recovery sends it again: one retransmission, no RTO.
+ *            recovery sends it again: one retransmission, no RTO; and
+ *            toytrace shows the first SACK in its ladder and graph.
  *  tail      the last two (nothing after them shows the loss): the tail
  *            loss probe sends the last again, its SACK shows the other
  *            lost, which goes too: two retransmissions, no RTO.
@@ -333,14 +329,39 @@ TEST_F(repair, one_hole)
 {
 	static const char *const marks[] = { "TOY_HOLE" };
 	long rto0 = rto_count(), rec0 = tt_inet_mode() ? 0 : tt_stat("SackRecovery");
+	const char *tools = getenv("TOYTCP_TOOLS");
+	unsigned int m = self->mss;
 	struct tt_tcp_info ti;
 
+	if (!tt_inet_mode())
+		ASSERT_EQ(0, trace_start(RPORT));
 	flight(_metadata, self, 10, marks, (const int[]){ 5 }, 1);
 	ASSERT_EQ(0, tt_tcp_info(self->toy, &ti));
 	EXPECT_EQ(1, (int)ti.b.tcpi_total_retrans);
 	EXPECT_EQ(rto0, rto_count()) TH_LOG("a retransmission timeout repaired the hole");
-	if (!tt_inet_mode())
-		EXPECT_EQ(rec0 + 1, tt_stat("SackRecovery"));
+	if (tt_inet_mode())
+		return;
+	EXPECT_EQ(rec0 + 1, tt_stat("SackRecovery"));
+	/*
+	 * toytrace draws what the events say: an ACK of the hole SACKs the
+	 * 7th segment (absolute numbers, -A: the trace began after the
+	 * handshake; S0, the first segment's, is read from it), and the
+	 * graph marks SACKed ranges.
+	 */
+	ASSERT_EQ(0, trace_stop());
+	if (!tools || !*tools)
+		tools = "tools";
+	EXPECT_EQ(0, tt_sh("S0=$(grep -m 1 toytcp_send_segment %s | sed 's/.* seq=\\([0-9]*\\) .*/\\1/')\n"
+			   "w() { echo $(( (S0 + $1 * %u) %% 4294967296 )); }\n"
+			   "python3 %s/toytrace -A -r %s | "
+			   "grep -q \"|<- ACK .*ack=$(w 5) .*sack=$(w 6)-$(w 7)\"",
+			   TRACE_RAW, m, tools, TRACE_RAW))
+		TH_LOG("toytrace's ladder: no row with the SACK of segment 7");
+	EXPECT_EQ(0, tt_sh("python3 %s/toytrace -q -r %s --tsg %s.svg && "
+			   "grep -q '<line class=.sack.[^>]*><title>SACK [0-9]' %s.svg",
+			   tools, TRACE_RAW, TRACE_RAW, TRACE_RAW))
+		TH_LOG("toytrace's time-sequence graph: no SACKed range");
+	unlink(TRACE_RAW);
 }
 
 TEST_F(repair, tail)
