@@ -208,7 +208,7 @@ TEST_F_TIMEOUT(sack, blocks_both_ways, 300)
  *
  *  one_hole  the 6th of the 10: the peer SACKs the 4 after it, SACK
  *            recovery sends it again: one retransmission, no RTO; and
- *            toytrace shows the first SACK in its ladder and graph.
+ *            toytrace shows the SACK in its ladder and graph.
  *  tail      the last two (nothing after them shows the loss): the tail
  *            loss probe sends the last again, its SACK shows the other
  *            lost, which goes too: two retransmissions, no RTO.
@@ -226,8 +226,8 @@ FIXTURE(repair) { int lfd, toy, lin; unsigned int mss; };
 
 FIXTURE_SETUP(repair)
 {
+	static char warm[16384], got[sizeof(warm)];
 	struct tt_tcp_info ti;
-	char warm[100] = "warm-up", got[100];
 	int one = 1;
 
 	self->lfd = self->toy = self->lin = -1;
@@ -240,10 +240,16 @@ FIXTURE_SETUP(repair)
 	ASSERT_EQ(0, tt_pair_via(self->lfd, TT_A, tt_family(), TT_ADDR_B, RPORT,
 				 &self->toy, &self->lin));
 	ASSERT_EQ(0, setsockopt(self->toy, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)));
-	/* a round trip measured (the probe timeout needs an SRTT) */
-	ASSERT_EQ(0, tt_write_full(self->toy, warm, sizeof(warm)));
-	ASSERT_EQ(0, tt_read_full(self->lin, got, sizeof(got), 5000));
-	ASSERT_EQ(0, tt_wait_acked(self->toy, 5000));
+	/*
+	 * Round trips of a whole flight measured first: the probe timeout
+	 * (2 SRTT) must not come before the SACKs of a flight as large as
+	 * the cases' on a busy machine, or a probe would be sent as well.
+	 */
+	for (int i = 0; i < 4; i++) {
+		ASSERT_EQ(0, tt_write_full(self->toy, warm, sizeof(warm)));
+		ASSERT_EQ(0, tt_read_full(self->lin, got, sizeof(got), 5000));
+		ASSERT_EQ(0, tt_wait_acked(self->toy, 5000));
+	}
 	ASSERT_EQ(0, tt_tcp_info(self->toy, &ti));
 	self->mss = ti.b.tcpi_snd_mss;
 	ASSERT_LT(500, self->mss);
@@ -325,7 +331,7 @@ static void flight(struct __test_metadata *_metadata, FIXTURE_DATA(repair) *self
 	free(got);
 }
 
-TEST_F(repair, one_hole)
+TEST_F_TIMEOUT(repair, one_hole, 120)
 {
 	static const char *const marks[] = { "TOY_HOLE" };
 	long rto0 = rto_count(), rec0 = tt_inet_mode() ? 0 : tt_stat("SackRecovery");
@@ -343,10 +349,11 @@ TEST_F(repair, one_hole)
 		return;
 	EXPECT_EQ(rec0 + 1, tt_stat("SackRecovery"));
 	/*
-	 * toytrace draws what the events say: an ACK of the hole SACKs the
-	 * 7th segment (absolute numbers, -A: the trace began after the
-	 * handshake; S0, the first segment's, is read from it), and the
-	 * graph marks SACKed ranges.
+	 * toytrace draws what the events say: an ACK of the hole SACKs from
+	 * the 7th segment on (how far depends on how many Linux's ACK
+	 * compression took together; absolute numbers, -A: the trace began
+	 * after the handshake; S0, the first segment's, is read from it),
+	 * and the graph marks SACKed ranges.
 	 */
 	ASSERT_EQ(0, trace_stop());
 	if (!tools || !*tools)
@@ -354,7 +361,7 @@ TEST_F(repair, one_hole)
 	EXPECT_EQ(0, tt_sh("S0=$(grep -m 1 toytcp_send_segment %s | sed 's/.* seq=\\([0-9]*\\) .*/\\1/')\n"
 			   "w() { echo $(( (S0 + $1 * %u) %% 4294967296 )); }\n"
 			   "python3 %s/toytrace -A -r %s | "
-			   "grep -q \"|<- ACK .*ack=$(w 5) .*sack=$(w 6)-$(w 7)\"",
+			   "grep -q \"|<- ACK .*ack=$(w 5) .*sack=$(w 6)-\"",
 			   TRACE_RAW, m, tools, TRACE_RAW))
 		TH_LOG("toytrace's ladder: no row with the SACK of segment 7");
 	EXPECT_EQ(0, tt_sh("python3 %s/toytrace -q -r %s --tsg %s.svg && "
@@ -364,7 +371,7 @@ TEST_F(repair, one_hole)
 	unlink(TRACE_RAW);
 }
 
-TEST_F(repair, tail)
+TEST_F_TIMEOUT(repair, tail, 120)
 {
 	static const char *const marks[] = { "TOY_TL_8", "TOY_TL_9" };
 	long rto0 = rto_count(), tlp0 = tt_inet_mode() ? 0 : tt_stat("TailLossProbes");
@@ -378,7 +385,7 @@ TEST_F(repair, tail)
 		EXPECT_EQ(tlp0 + 1, tt_stat("TailLossProbes"));
 }
 
-TEST_F(repair, small_flight)
+TEST_F_TIMEOUT(repair, small_flight, 120)
 {
 	static const char *const marks[] = { "TOY_SMAL" };
 	long rto0 = rto_count(), reo0 = tt_inet_mode() ? 0 : tt_stat("RackReorderTimeouts");
