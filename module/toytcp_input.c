@@ -712,6 +712,17 @@ drop:
 /* A FIN at rcv_nxt: see toytcp_rcv_fin(). */
 static void toytcp_rcv_fin(struct sock *sk);
 
+/* New data up to @end arrived in order: count it, then expect what follows. */
+static void toytcp_rcv_nxt_advance(struct sock *sk, u32 end)
+{
+	struct toytcp_sock *tp = toytcp_sk(sk);
+	u32 bytes = end - tp->rcv_nxt;
+
+	tp->bytes_received += bytes;
+	toytcp_add_stat(sock_net(sk), TOYTCP_MIB_INDATABYTES, bytes);
+	tp->rcv_nxt = end;
+}
+
 /*
  * The hole before the out-of-order queue may be filled: move what now
  * follows rcv_nxt to the receive queue. Returns true if anything moved.
@@ -730,8 +741,7 @@ static bool toytcp_ooo_drain(struct sock *sk)
 		__skb_unlink(skb, &tp->ooo_queue);
 		moved = true;
 		if (toytcp_seq_after(end, tp->rcv_nxt)) {
-			tp->bytes_received += end - tp->rcv_nxt;
-			tp->rcv_nxt = end;
+			toytcp_rcv_nxt_advance(sk, end);
 			toytcp_queue_rcv(sk, skb);
 		} else {
 			kfree_skb(skb);
@@ -796,8 +806,7 @@ static void toytcp_rcv_text(struct sock *sk, struct sk_buff *skb)
 			goto free;
 		}
 		tp->rcv_unacked += end - tp->rcv_nxt;
-		tp->bytes_received += end - tp->rcv_nxt;
-		tp->rcv_nxt = end;
+		toytcp_rcv_nxt_advance(sk, end);
 		toytcp_queue_rcv(sk, skb);
 		skb = NULL;
 	}

@@ -112,6 +112,8 @@ const char *const toytcp_mib_names[TOYTCP_MIB_MAX] = {
 	[TOYTCP_MIB_RETRANSTIMEOUTS]	= "RetransTimeouts",
 	[TOYTCP_MIB_ECNCEMARKS]		= "EcnCeMarks",
 	[TOYTCP_MIB_ECNREDUCTIONS]	= "EcnCwndReductions",
+	[TOYTCP_MIB_INDATABYTES]	= "InDataBytes",
+	[TOYTCP_MIB_OUTDATABYTES]	= "OutDataBytes",
 };
 
 void toytcp_inc_stat(const struct net *net, enum toytcp_mib field)

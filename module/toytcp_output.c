@@ -710,6 +710,9 @@ static int toytcp_send_data(struct sock *sk, u32 seq, unsigned int len, bool fin
 		tp->rtt_seq = end;
 		tp->rtt_start = toytcp_clock_us();
 	}
+	if (toytcp_seq_after(seq + len, tp->snd_max))	/* new data: first send */
+		toytcp_add_stat(sock_net(sk), TOYTCP_MIB_OUTDATABYTES,
+				seq + len - (retrans ? tp->snd_max : seq));
 	if (toytcp_seq_after(end, tp->snd_max))
 		tp->snd_max = end;
 	return toytcp_transmit(sk, skb);
