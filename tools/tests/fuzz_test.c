@@ -1195,6 +1195,18 @@ static void op_accept(struct rng *r, int si)
 	close(nfd);
 }
 
+/* The slot's socket carries a new stream from now on (see op_connect). */
+static void rx_forget_stream(int si)
+{
+	struct fz_slot *s = &C.slots[si];
+
+	if (!slot_lock(si, false))
+		return;
+	s->rx.synced = false;
+	s->rx.npend = 0;
+	slot_unlock(si, false);
+}
+
 static void op_connect(struct rng *r, int si)
 {
 	struct sockaddr_storage ss;
@@ -1214,6 +1226,13 @@ static void op_connect(struct rng *r, int si)
 	fz_judge(OP_CONNECT, rc, e, bad ? FZ_BAD : 0, NULL);
 	if (pk != PK_GOOD || (int)len < 2)
 		return;
+	/*
+	 * A disconnect, or a connection begun again on a socket whose last
+	 * one failed, was reset or was disconnected: its bytes are another
+	 * stream, so the receiver finds its place anew.
+	 */
+	if (mine && (!rc || e == EINPROGRESS))
+		rx_forget_stream(si);
 	if (a->sin_family == AF_UNSPEC) {
 		if (!rc && mine) {
 			s->attempted = false;
