@@ -1,0 +1,211 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# VM test (issue 11): unmodified programs over toytcp through toytcp-run
+# (tools/preload/): curl, wget, python's http.server, urllib and asyncio,
+# nc (openbsd) and socat, with Linux TCP on the other side and with toytcp
+# on both sides, and the wrapper's port restriction.
+#
+# Namespace toytcp_a (198.18.0.1) runs the programs under toytcp-run
+# --strict, toytcp_b (198.18.0.2) runs them plain, on Linux TCP. Every
+# transfer is compared byte for byte, and each case proves that toytcp
+# carried it: toytcp_a's InDataBytes (bytes received in order) or
+# OutDataBytes (new bytes sent) in /proc/net/toytcp_stats grew by at least
+# the payload, and Linux TCP's InSegs + OutSegs in toytcp_a (/proc/net/snmp)
+# did not grow at all.
+#
+# Environment: TOYTCP_BIN (where toytcp-run and libtoytcp.so are; the
+# guest suite sets it), TOYTCP_PRELOAD_MB (the nc and socat transfers,
+# default 50 MB; the http ones are 10 MB), TOYTCP_TEST_FAMILY=inet (the
+# same programs without toytcp-run, on Linux TCP: checks the test; the
+# counter checks are then skipped).
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/tt_lib.sh"
+py=/usr/bin/python3
+apps="$here/ttapps.py"
+bin=${TOYTCP_BIN:-$here/../../.build/tools}
+mb=${TOYTCP_PRELOAD_MB:-50}
+A=toytcp_a B=toytcp_b
+IPA=198.18.0.1 IPB=198.18.0.2
+tmp=$(mktemp -d /tmp/preload_test.XXXXXX)
+bg=
+inet=
+case "${TOYTCP_TEST_FAMILY:-toytcp}" in inet | AF_INET | af_inet | 2) inet=1 ;; esac
+if [ -n "$inet" ]; then run=; else run="$bin/toytcp-run --strict"; fi
+
+cleanup() {
+	for p in $bg; do kill "$p" 2>/dev/null; done
+	ns_pair_del $A $B
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+inA() { ip netns exec $A "$@"; }
+inB() { ip netns exec $B "$@"; }
+# inA_run CMD...: CMD in toytcp_a under toytcp-run (plain in inet mode)
+inA_run() { ip netns exec $A $run "$@"; }
+# bg_start LOG CMD...: CMD in the background, its output in LOG
+bg_start() {
+	_log=$1
+	shift
+	"$@" > "$_log" 2>&1 &
+	bg="$bg $!"
+}
+
+stat_a() { inA awk -v k="$1" '$1 == k { print $2 }' /proc/net/toytcp_stats; }
+linux_segs_a() { inA awk '$1 == "Tcp:" && $2 ~ /^[0-9]/ { print $11 + $12 }' /proc/net/snmp; }
+
+# mark; ...; carried IN OUT: toytcp_a's toytcp received at least IN bytes
+# and sent at least OUT new bytes since mark, and its Linux TCP nothing.
+mark() {
+	[ -n "$inet" ] && return
+	in0=$(stat_a InDataBytes) out0=$(stat_a OutDataBytes) lin0=$(linux_segs_a)
+}
+carried() {
+	[ -n "$inet" ] && return 0
+	din=$(($(stat_a InDataBytes) - in0)) dout=$(($(stat_a OutDataBytes) - out0))
+	dlin=$(($(linux_segs_a) - lin0))
+	why="toytcp in $din out $dout bytes, Linux TCP $dlin segments"
+	[ "$din" -ge "$1" ] && [ "$dout" -ge "$2" ] && [ "$dlin" = 0 ]
+}
+# same NAME FILE COPY: TAP for a transfer that must be byte-exact and toytcp's
+same() {
+	if ! cmp -s "$2" "$3"; then
+		tap 1 "$1" "$3: $(wc -c < "$3" 2>/dev/null || echo no) bytes, differs from $2; $why"
+	else
+		tap 0 "$1"
+	fi
+}
+
+echo "TAP version 13"
+echo "1..16"
+size=$((10 * 1024 * 1024))
+big=$((mb * 1024 * 1024))
+
+ns_pair $A ttveth_a $IPA $B ttveth_b $IPB
+tap $? setup.namespaces
+mkdir -p "$tmp/www"
+head -c $size /dev/urandom > "$tmp/www/f10"
+head -c $big /dev/urandom > "$tmp/big"
+
+# Linux's http.server in B, toytcp's (python under toytcp-run) in A.
+bg_start "$tmp/srvB.log" inB $py -u -m http.server 8000 --bind $IPB --directory "$tmp/www"
+bg_start "$tmp/srvA.log" inA_run $py -u -m http.server 8001 --bind $IPA --directory "$tmp/www"
+wait_for "$tmp/srvB.log" "Serving HTTP" && wait_for "$tmp/srvA.log" "Serving HTTP"
+tap $? setup.http_servers "$(cat "$tmp/srvA.log" "$tmp/srvB.log")"
+
+mark
+inA_run curl -4 -sS --max-time 120 -o "$tmp/c1" http://$IPB:8000/f10 2> "$tmp/err"
+carried $size 0
+same curl.toytcp_client_linux_server "$tmp/www/f10" "$tmp/c1"
+
+mark
+inB curl -4 -sS --max-time 120 -o "$tmp/c2" http://$IPA:8001/f10 2> "$tmp/err"
+carried 0 $size
+same curl.linux_client_toytcp_server "$tmp/www/f10" "$tmp/c2"
+
+mark
+inA_run curl -4 -sS --max-time 120 -o "$tmp/c3" http://$IPA:8001/f10 2> "$tmp/err"
+carried $size $size
+same curl.toytcp_both_sides "$tmp/www/f10" "$tmp/c3"
+
+mark
+inA_run wget -4 -q -T 120 -O "$tmp/w1" http://$IPB:8000/f10
+carried $size 0
+same wget.toytcp_client_linux_server "$tmp/www/f10" "$tmp/w1"
+
+mark
+inB wget -4 -q -T 120 -O "$tmp/w2" http://$IPA:8001/f10
+carried 0 $size
+same wget.linux_client_toytcp_server "$tmp/www/f10" "$tmp/w2"
+
+mark
+inA_run $py "$apps" urlget http://$IPB:8000/f10 "$tmp/u1"
+carried $size 0
+same urllib.toytcp_client_linux_server "$tmp/www/f10" "$tmp/u1"
+
+# asyncio: 1000 messages echoed, each way round.
+bg_start "$tmp/echoB.log" inB $py -u "$apps" echo-server $IPB 8100
+bg_start "$tmp/echoA.log" inA_run $py -u "$apps" echo-server $IPA 8101
+bg_start "$tmp/echoB2.log" inB $py -u "$apps" echo-server $IPB 8102	# for --ports
+wait_for "$tmp/echoB.log" listening && wait_for "$tmp/echoA.log" listening &&
+	wait_for "$tmp/echoB2.log" listening
+mark
+r=$(inA_run timeout 120 $py "$apps" echo-client $IPB 8100 1000 2>&1)
+[ "$r" = "echoed 1000" ] && carried 1000 1000
+tap $? asyncio.toytcp_client_linux_echo_server "$r; $why"
+mark
+r=$(inB timeout 120 $py "$apps" echo-client $IPA 8101 1000 2>&1)
+[ "$r" = "echoed 1000" ] && carried 1000 1000
+tap $? asyncio.linux_client_toytcp_echo_server "$r; $why"
+
+# nc and socat: $mb MB each way.
+mark
+bg_start "$tmp/ncB.log" sh -c "ip netns exec $B timeout 300 nc -d -l $IPB 9000 > $tmp/n1"
+sleep 0.5
+inA_run timeout 300 nc -N $IPB 9000 < "$tmp/big"
+wait $!
+carried 0 $big
+same nc.toytcp_sends "$tmp/big" "$tmp/n1"
+
+mark
+bg_start "$tmp/ncA.log" sh -c "ip netns exec $A $run timeout 300 nc -d -l $IPA 9001 > $tmp/n2"
+sleep 0.5
+inB timeout 300 nc -N $IPA 9001 < "$tmp/big"
+wait $!
+carried $big 0
+same nc.toytcp_receives "$tmp/big" "$tmp/n2"
+
+mark
+bg_start "$tmp/soB.log" inB timeout 300 socat -u TCP4-LISTEN:9002,bind=$IPB,reuseaddr CREATE:"$tmp/s1"
+sleep 0.5
+inA_run timeout 300 socat -u FILE:"$tmp/big" TCP4:$IPB:9002
+wait $!
+carried 0 $big
+same socat.toytcp_sends "$tmp/big" "$tmp/s1"
+
+mark
+bg_start "$tmp/soA.log" inA_run timeout 300 socat -u TCP4-LISTEN:9003,bind=$IPA,reuseaddr CREATE:"$tmp/s2"
+sleep 0.5
+inB timeout 300 socat -u FILE:"$tmp/big" TCP4:$IPA:9003
+wait $!
+carried $big 0
+same socat.toytcp_receives "$tmp/big" "$tmp/s2"
+
+# --ports: only the named port's socket is toytcp's. Ports in hex as
+# /proc/net/{toytcp,tcp} show them: 8000 = 1F40, 8102 = 1FA6, 8200 = 2008,
+# 8201 = 2009.
+# in_table FILE PORT_HEX remote|local: an established connection to that
+# remote port, or a listener on that local port, in A's FILE
+in_table() {
+	if [ "$3" = remote ]; then col=3 st=01; else col=2 st=0A; fi
+	inA awk -v c=$col -v p=":$2" -v st=$st \
+		'NR > 1 && substr($c, 9) == p && $4 == st { f = 1 } END { exit !f }' "$1"
+}
+if [ -n "$inet" ]; then
+	tap 0 "ports.only_the_named_remote_port # SKIP inet mode"
+	tap 0 "ports.only_the_named_local_port # SKIP inet mode"
+else
+	mkfifo "$tmp/hold1" "$tmp/hold2"
+	inA "$bin/toytcp-run" -s -p 8000 $py -u "$apps" two-conns $IPB 8000 8102 < "$tmp/hold1" > "$tmp/two.log" 2>&1 &
+	bg="$bg $!"
+	exec 7> "$tmp/hold1"
+	wait_for "$tmp/two.log" ready &&
+		in_table /proc/net/toytcp 1F40 remote && ! in_table /proc/net/toytcp 1FA6 remote &&
+		in_table /proc/net/tcp 1FA6 remote && ! in_table /proc/net/tcp 1F40 remote &&
+		grep -q "port 8000: error 0 nodelay 1 nonblock 1 domain 2" "$tmp/two.log" &&
+		grep -q "port 8102: error 0 nodelay 1 nonblock 1 domain 2" "$tmp/two.log"
+	tap $? ports.only_the_named_remote_port "$(cat "$tmp/two.log"; inA cat /proc/net/toytcp /proc/net/tcp)"
+	exec 7>&-
+
+	inA "$bin/toytcp-run" -s --ports=8200 $py -u "$apps" two-listeners $IPA 8200 8201 < "$tmp/hold2" > "$tmp/lis.log" 2>&1 &
+	bg="$bg $!"
+	exec 7> "$tmp/hold2"
+	wait_for "$tmp/lis.log" ready &&
+		in_table /proc/net/toytcp 2008 local && ! in_table /proc/net/toytcp 2009 local &&
+		in_table /proc/net/tcp 2009 local && ! in_table /proc/net/tcp 2008 local
+	tap $? ports.only_the_named_local_port "$(cat "$tmp/lis.log"; inA cat /proc/net/toytcp /proc/net/tcp)"
+	exec 7>&-
+fi
+
+[ $failed = 0 ]
