@@ -1079,6 +1079,18 @@ static void op_socket(struct rng *r, int si)
 	slot_take(r, si, fd, fam);
 }
 
+/*
+ * Is this IPPROTO_IP option on (IP_FREEBIND, IP_TRANSPARENT: a non-local
+ * bind() is then allowed)? Set by op_setsockopt, maybe by a twin.
+ */
+static bool ip_opt_on(int fd, int name)
+{
+	int v = 0;
+	socklen_t l = sizeof(v);
+
+	return !getsockopt(fd, SOL_IP, name, &v, &l) && v;
+}
+
 static void op_bind(struct rng *r, int si)
 {
 	struct sockaddr_storage ss;
@@ -1103,7 +1115,8 @@ static void op_bind(struct rng *r, int si)
 		fz_fail("bind() took family %d", a->sin_family);
 	else if (!addr_known(a->sin_addr.s_addr, true) &&
 		 !(fam == AF_INET && (a->sin_addr.s_addr == inet_addr("198.18.0.255") ||
-				      a->sin_addr.s_addr == inet_addr("224.0.0.1"))))
+				      a->sin_addr.s_addr == inet_addr("224.0.0.1"))) &&
+		 !ip_opt_on(fd, IP_FREEBIND) && !ip_opt_on(fd, IP_TRANSPARENT))
 		fz_fail("bind() took an address that is not local");
 }
 
