@@ -795,8 +795,8 @@ void toytcp_unhash(struct sock *sk);
 bool toytcp_ehash_replace(struct sock *old, struct sock *new);
 struct sock *toytcp_lookup(struct net *net, __be32 saddr, __be16 sport,
 			   __be32 daddr, __be16 dport, int dif, int sdif);
-struct sock *toytcp_lookup_listener(struct net *net, __be32 daddr, u16 lport,
-				    int dif, int sdif);
+struct sock *toytcp_lookup_listener(struct net *net, __be32 saddr, __be16 sport,
+				    __be32 daddr, u16 lport, int dif, int sdif);
 void toytcp_walk_socks(struct net *net, bool (*fn)(struct sock *, void *), void *arg);
 
 /* toytcp_minisocks.c */

@@ -27,6 +27,7 @@
  * cannot aim its segments at one bucket.
  */
 #include <linux/module.h>
+#include <linux/hash.h>
 #include <linux/jhash.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
@@ -169,6 +170,10 @@ static bool toytcp_bind_conflict(const struct sock *sk, const struct toytcp_port
 			continue;
 		/* As Linux: both asked for SO_REUSEADDR, the other not listening. */
 		if (sk->sk_reuse && sk2->sk_reuse && sk2->sk_state != TCP_LISTEN)
+			continue;
+		/* or both for SO_REUSEPORT, as the same user */
+		if (sk->sk_reuseport && sk2->sk_reuseport &&
+		    uid_eq(sock_i_uid((struct sock *)sk), sock_i_uid(sk2)))
 			continue;
 		return true;
 	}
@@ -527,9 +532,20 @@ again:
 	return NULL;
 }
 
+/*
+ * Rendezvous hashing over a SO_REUSEPORT group: @flow's weight at listener
+ * @sk; the flow goes to the heaviest.
+ */
+static u32 toytcp_reuseport_weight(const struct sock *sk, u32 flow)
+{
+	return jhash_2words(flow, hash_ptr(sk, 32), toytcp_hash_secret);
+}
+
 /**
  * toytcp_lookup_listener() - the listener a SYN for @daddr:@lport goes to.
  * @net: namespace.
+ * @saddr: the segment's source address.
+ * @sport: its source port.
  * @daddr: the segment's destination address.
  * @lport: its destination port, host order.
  * @dif: the device it came in on (inet_iif()).
@@ -538,21 +554,27 @@ again:
  * As Linux's __inet_lookup_listener(): one bound to @daddr before one bound
  * to INADDR_ANY; among those, one bound (SO_BINDTODEVICE) to the device
  * before an unbound one. A listener bound to another device never matches.
+ * Several equal ones with SO_REUSEPORT share the connections: each
+ * 4-tuple goes to the one toytcp_reuseport_weight() ranks first, so a
+ * flow always meets the same listener while the group stays as it is,
+ * and a listener leaving moves only its own flows.
  *
  * Context: rcu_read_lock().
  * Return: the listener with a reference taken, or NULL.
  */
-struct sock *toytcp_lookup_listener(struct net *net, __be32 daddr, u16 lport,
-				    int dif, int sdif)
+struct sock *toytcp_lookup_listener(struct net *net, __be32 saddr, __be16 sport,
+				    __be32 daddr, u16 lport, int dif, int sdif)
 {
-	u32 slot = toytcp_lhash_slot(net, lport);
+	u32 slot = toytcp_lhash_slot(net, lport), flow, weight, best_weight;
 	struct hlist_nulls_node *node;
 	struct sock *sk, *best;
 	int score, best_score;
 
+	flow = toytcp_ehashfn(net, daddr, lport, saddr, sport);
 again:
 	best = NULL;
 	best_score = 0;
+	best_weight = 0;
 	sk_nulls_for_each_rcu(sk, node, &toytcp_lhash[slot].chain) {
 		if (sk->sk_num != lport || !net_eq(sock_net(sk), net))
 			continue;
@@ -562,9 +584,13 @@ again:
 			continue;
 		score = (sk->sk_rcv_saddr ? 4 : 0) +
 			(READ_ONCE(sk->sk_bound_dev_if) ? 2 : 1);
-		if (score > best_score) {
+		weight = toytcp_reuseport_weight(sk, flow);
+		if (score > best_score ||
+		    (score == best_score && best->sk_reuseport && sk->sk_reuseport &&
+		     weight > best_weight)) {
 			best = sk;
 			best_score = score;
+			best_weight = weight;
 		}
 	}
 	if (!best && get_nulls_value(node) != TOYTCP_LHASH_NULLS + slot)
@@ -598,7 +624,8 @@ struct sock *toytcp_lookup(struct net *net, __be32 saddr, __be16 sport,
 
 	sk = toytcp_lookup_established(net, saddr, sport, daddr, ntohs(dport),
 				       dif, sdif);
-	return sk ? : toytcp_lookup_listener(net, daddr, ntohs(dport), dif, sdif);
+	return sk ? : toytcp_lookup_listener(net, saddr, sport, daddr, ntohs(dport),
+					     dif, sdif);
 }
 
 /**

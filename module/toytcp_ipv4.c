@@ -758,8 +758,9 @@ lookup:
 	if (unlikely(sk->sk_state == TCP_TIME_WAIT) && toytcp_tw_new_syn(sk, skb)) {
 		/* a new connection on the 4-tuple: the listener's, if any */
 		sock_put(sk);
-		sk = toytcp_lookup_listener(net, ip_hdr(skb)->daddr,
-					    ntohs(tcp_hdr(skb)->dest), dif, sdif);
+		sk = toytcp_lookup_listener(net, ip_hdr(skb)->saddr, tcp_hdr(skb)->source,
+					    ip_hdr(skb)->daddr, ntohs(tcp_hdr(skb)->dest),
+					    dif, sdif);
 		if (!sk) {
 			toytcp_send_reset_reply(net, skb);
 			kfree_skb(skb);

@@ -11,6 +11,7 @@
 #include <net/inet_ecn.h>
 #include <net/route.h>
 #include <kunit/visibility.h>
+#include <uapi/linux/toytcp.h>
 
 #include "toytcp.h"
 
@@ -256,6 +257,10 @@ int toytcp_setsockopt(struct socket *sock, int level, int optname,
 		}
 		tp->user_mss = val;
 		break;
+	case TOYTCP_REUSEPORT:
+		/* SO_REUSEPORT, which the socket core refuses us (see the UAPI) */
+		sk->sk_reuseport = !!val;
+		break;
 	case TCP_USER_TIMEOUT:
 		/* RFC 5482, as Linux: milliseconds, 0 for the default */
 		if (val < 0)
@@ -390,6 +395,9 @@ int toytcp_getsockopt(struct socket *sock, int level, int optname,
 			      tp->user_mss : tp->mss;
 		else
 			val = tp->user_mss;
+		break;
+	case TOYTCP_REUSEPORT:
+		val = sk->sk_reuseport;
 		break;
 	case TCP_USER_TIMEOUT:
 		val = READ_ONCE(tp->user_timeout);

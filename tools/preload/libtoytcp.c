@@ -12,8 +12,10 @@
  *
  * toytcp's sockets already speak AF_INET addresses (bind, connect,
  * accept, getsockname, getpeername take and give struct sockaddr_in), so
- * only one answer is translated: getsockopt(SOL_SOCKET, SO_DOMAIN) gives
- * AF_INET, as it would on the Linux TCP socket the program asked for.
+ * little is translated: getsockopt(SOL_SOCKET, SO_DOMAIN) gives AF_INET,
+ * as it would on the Linux TCP socket the program asked for, and
+ * setsockopt(SOL_SOCKET, SO_REUSEPORT) on a toytcp socket becomes
+ * TOYTCP_REUSEPORT (the socket core takes it from AF_INET sockets only).
  *
  * The environment (toytcp-run's options set it):
  *   TOYTCP_PRELOAD_PORTS=P[,P...]  only sockets that bind() to one of
@@ -43,6 +45,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <linux/toytcp.h>
 
 #define FAMILY_FILE	"/sys/module/toytcp/parameters/family"
 #define MAX_PORTS	64
@@ -263,6 +266,23 @@ static void put_back(int fd, struct undecided *u)
 	pthread_mutex_unlock(&fd_lock);
 }
 
+static int is_toytcp_fd(int fd)
+{
+	int d = -1;
+	socklen_t l = sizeof(d);
+
+	return toy_family >= 0 && !libc_getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &d, &l) &&
+	       d == toy_family;
+}
+
+/* setsockopt() as the program meant it, on a Linux or a toytcp socket */
+static int any_setsockopt(int fd, int level, int name, const void *val, socklen_t len)
+{
+	if (level == SOL_SOCKET && name == SO_REUSEPORT && is_toytcp_fd(fd))
+		return libc_setsockopt(fd, IPPROTO_TCP, TOYTCP_REUSEPORT, val, len);
+	return libc_setsockopt(fd, level, name, val, len);
+}
+
 int socket(int domain, int type, int protocol)
 {
 	int fd;
@@ -299,7 +319,7 @@ static int make_toytcp(int fd, struct undecided *u)
 	for (i = 0; i < u->nopts; i++) {
 		struct saved_opt *o = &u->opts[i];
 
-		if (libc_setsockopt(nfd, o->level, o->name, o->val, o->len) < 0) {
+		if (any_setsockopt(nfd, o->level, o->name, o->val, o->len) < 0) {
 			err = errno;
 			say("libtoytcp: fd %d: option %d/%d not taken by toytcp: %s",
 			    fd, o->level, o->name, strerror(err));
@@ -378,7 +398,7 @@ int setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 	struct saved_opt *o;
 	int ret, i;
 
-	ret = libc_setsockopt(fd, level, name, val, len);
+	ret = any_setsockopt(fd, level, name, val, len);
 	if (ret < 0 || !nports || !val || len > MAX_OPT_LEN)
 		return ret;
 	pthread_mutex_lock(&fd_lock);

@@ -3,7 +3,8 @@
  * VM test: ports. toytcp and Linux TCP never share one, in either order;
  * a closed socket gives its port back; binds between sockets of the family
  * under test follow Linux's rules (SO_REUSEADDR included), checked against
- * AF_INET doing the same; ports below 1024 need CAP_NET_BIND_SERVICE; and
+ * AF_INET doing the same; SO_REUSEPORT listeners share a port and its
+ * connections; ports below 1024 need CAP_NET_BIND_SERVICE; and
  * two network namespaces do not see each other's sockets or ports.
  */
 #include "toytcp_test.h"
@@ -260,6 +261,136 @@ TEST_F(ports, low_ports_need_cap_net_bind_service)
 	EXPECT_LE(0, fd) TH_LOG("root, port 80: %s", strerror(errno));
 	if (fd >= 0)
 		close(fd);
+}
+
+/* ------------------------------------------------------------------ */
+/* SO_REUSEPORT */
+
+/*
+ * SO_REUSEPORT on: for toytcp as TOYTCP_REUSEPORT (Linux 6.1 takes the
+ * SOL_SOCKET option from AF_INET and AF_INET6 only); either way the socket
+ * core's getsockopt(SO_REUSEPORT) reads it back. 0 or -1 with errno.
+ */
+static int set_reuseport(int fd, int fam)
+{
+	int one = 1, v = 0;
+	socklen_t l = sizeof(v);
+
+	if (fam == AF_INET ? setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) :
+	    setsockopt(fd, IPPROTO_TCP, TOYTCP_REUSEPORT, &one, sizeof(one)))
+		return -1;
+	if (getsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &v, &l) || v != 1) {
+		errno = EPROTO;
+		return -1;
+	}
+	return 0;
+}
+
+/* A listener of fam on 0.0.0.0:port, with SO_REUSEPORT if asked; -1 with errno. */
+static int reuseport_listener(int fam, int port, bool reuseport)
+{
+	struct sockaddr_in a = tt_sin("0.0.0.0", port);
+	int fd = socket(fam, SOCK_STREAM | SOCK_NONBLOCK, 0), err;
+
+	if (fd < 0)
+		return -1;
+	if ((reuseport && set_reuseport(fd, fam)) ||
+	    bind(fd, TT_SA(&a), sizeof(a)) || listen(fd, 64)) {
+		err = errno;
+		close(fd);
+		errno = err;
+		return -1;
+	}
+	return fd;
+}
+
+/* In a child as another user: a SO_REUSEPORT listener on the port in *arg. */
+static void other_user_child(void *arg, int ready, int resfd)
+{
+	int *a = arg, res;
+
+	(void)ready;
+	if (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534))
+		_exit(97);
+	res = reuseport_listener(a[0], a[1], true) < 0 ? errno : 0;
+	tt_write_full(resfd, &res, sizeof(res));
+}
+
+/* Accept from both listeners until n connections came or 10 s passed. */
+static void accept_spread(int l[2], int n, int got[2])
+{
+	double t0 = tt_now();
+	int fd;
+
+	got[0] = got[1] = 0;
+	while (got[0] + got[1] < n && tt_now() - t0 < 10) {
+		bool any = false;
+
+		for (int k = 0; k < 2; k++) {
+			if (l[k] < 0)
+				continue;
+			while ((fd = accept(l[k], NULL, NULL)) >= 0) {
+				got[k]++;
+				any = true;
+				close(fd);
+			}
+		}
+		if (!any)
+			tt_msleep(10);
+	}
+}
+
+/*
+ * SO_REUSEPORT, for the family under test and for AF_INET alike: two
+ * listeners that both set it share 0.0.0.0:port; one without it, or of
+ * another user, is refused (EADDRINUSE); 32 connections from B are each
+ * accepted once, by both listeners between them (all 32 on one would
+ * happen once in 2^31); with one listener closed, the other takes every
+ * new connection.
+ */
+TEST_F(ports, so_reuseport_listeners_share_connections)
+{
+	int fams[2] = { AF_INET, tt_family() };
+
+	for (int f = 0; f < 2; f++) {
+		int fam = fams[f], port = 7600 + f, l[2], got[2], child_arg[2] = { fam, port };
+		const char *name = tt_fam_name(fam);
+		struct tt_child ch;
+		int c[40], res = -1;
+
+		l[0] = reuseport_listener(fam, port, true);
+		ASSERT_LE(0, l[0]) TH_LOG("%s: %s", name, strerror(errno));
+		l[1] = reuseport_listener(fam, port, true);
+		ASSERT_LE(0, l[1]) TH_LOG("%s, second SO_REUSEPORT listener: %s", name,
+					  strerror(errno));
+		EXPECT_EQ(-1, reuseport_listener(fam, port, false));
+		EXPECT_EQ(EADDRINUSE, errno) TH_LOG("%s: without SO_REUSEPORT", name);
+		ASSERT_EQ(0, tt_spawn(&ch, TT_A, 30, other_user_child, child_arg));
+		ASSERT_EQ(0, tt_child_finish(&ch, &res, sizeof(res), 20000));
+		EXPECT_EQ(EADDRINUSE, res) TH_LOG("%s: another user's listener", name);
+
+		for (int i = 0; i < 32; i++) {
+			c[i] = tt_socket_in(TT_B, AF_INET);
+			ASSERT_EQ(0, tt_connect(c[i], TT_ADDR_A, port, 5000));
+		}
+		accept_spread(l, 32, got);
+		EXPECT_EQ(32, got[0] + got[1]) TH_LOG("%s: %d + %d accepted", name, got[0], got[1]);
+		EXPECT_LT(0, got[0]) TH_LOG("%s: %d + %d accepted", name, got[0], got[1]);
+		EXPECT_LT(0, got[1]) TH_LOG("%s: %d + %d accepted", name, got[0], got[1]);
+
+		close(l[0]);
+		l[0] = -1;
+		for (int i = 32; i < 40; i++) {
+			c[i] = tt_socket_in(TT_B, AF_INET);
+			ASSERT_EQ(0, tt_connect(c[i], TT_ADDR_A, port, 5000));
+		}
+		accept_spread(l, 8, got);
+		EXPECT_EQ(8, got[1]) TH_LOG("%s: the listener left accepted %d of 8", name,
+					    got[1]);
+		for (int i = 0; i < 40; i++)
+			close(c[i]);
+		close(l[1]);
+	}
 }
 
 /* ------------------------------------------------------------------ */

@@ -23,4 +23,15 @@
 
 #define TOYTCP_FAMILY_PATH	"/sys/module/toytcp/parameters/family"
 
+/*
+ * SO_REUSEPORT, set at level IPPROTO_TCP: Linux 6.1's socket core takes
+ * setsockopt(SOL_SOCKET, SO_REUSEPORT) from AF_INET and AF_INET6 sockets
+ * only (EOPNOTSUPP for any other family), so toytcp takes it here, with
+ * the same int value and meaning (listeners of one user that all set it
+ * share a port and its connections). getsockopt(SOL_SOCKET, SO_REUSEPORT)
+ * and this both read it back. libtoytcp.so turns a program's
+ * SO_REUSEPORT into this.
+ */
+#define TOYTCP_REUSEPORT	1000
+
 #endif /* _UAPI_LINUX_TOYTCP_H */
