@@ -21,6 +21,7 @@ mkdir -p "$b"
 results=$b/results
 : > "$results"
 : > "$b/timings"
+: > "$b/why"
 
 # Every case is one line of $results, "ok - NAME" or "not ok - NAME"
 # ("# SKIP" after a skipped one); the summary counts those lines.
@@ -46,6 +47,7 @@ timed() { # timed NAME CMD...: run, log to .build/NAME.log, record, time
 finish() {
 	local pass fail skip
 	echo "# timings:"; sed 's/^/#   /' "$b/timings"
+	[ -s "$b/why" ] && { echo "# why the failed tests failed:"; head -n 150 "$b/why"; }
 	# a VM's first kernel splat with its backtrace, last (CI shows the end)
 	for kind in $vms_run; do
 		tools/vm/splat-scan --context 45 "$b/vm-$kind/console.log" > "$b/splat-$kind" ||
@@ -100,6 +102,17 @@ timed "checkpatch on trace headers" checkpatch -f $(find module -name '*_trace.h
 timed "build user programs and tests" \
 	make -C tools OUT="$b/tools" SELFTESTS="$src/tools/testing/selftests" progs tests
 
+# make install, make uninstall and DKMS, each into a root under $b, for
+# Debian's kernel; the Debian VM loads what they installed.
+install_roots=
+install_check() {
+	local t0=$SECONDS
+	bash tools/check-install.sh "$b" "$kdir_debian" | tee -a "$results"
+	[ "${PIPESTATUS[0]}" = 0 ] && install_roots="$b/inst $b/dkmsroot"
+	echo "make install, uninstall, dkms: $((SECONDS - t0)) s" >> "$b/timings"
+}
+[ "${CHECK_ONLY:-debian}" = debian ] && install_check
+
 vm_half() { # vm_half KIND: boot it, run the guest suite, count its cases
 	local kind=$1 rc t0=$SECONDS
 	local out=$b/vm-$kind
@@ -107,13 +120,15 @@ vm_half() { # vm_half KIND: boot it, run the guest suite, count its cases
 	vms_run="$vms_run $kind"
 	tools/vm/run-vm --kernel "$kind" --out "$out" --timeout "${VM_TIMEOUT:-3300}" \
 		--mem "${VM_MEM:-2048}" -- env TOYTCP_STRESS="${TOYTCP_STRESS:-0}" \
+		TOYTCP_INSTALL_ROOTS="$([ "$kind" = debian ] && echo "$install_roots")" \
 		tools/tests/guest-suite.sh "$b/$kind" "$b/tools/tests" "$kind" > "$out.log" 2>&1
 	rc=$?
 	echo "$kind VM: $((SECONDS - t0)) s" >> "$b/timings"
 	# and each test file's time in it (guest-suite.sh: "# KIND: NAME took N s")
 	sed -n 's/^# \('"$kind"': [a-z0-9_]* took [0-9]* s\)$/  \1/p' "$out.log" >> "$b/timings"
 	grep -E '^(not )?ok - ' "$out.log" | tee -a "$results"
-	grep -E '^#! ' "$out.log"	# why a test failed (guest-suite.sh)
+	# why a test failed (guest-suite.sh); again at the end (CI shows the end)
+	grep -E '^#! ' "$out.log" | tee -a "$b/why"
 	if [ $rc = 0 ]; then
 		record ok "$kind VM: exit 0, console free of splats"
 	else

@@ -20,8 +20,10 @@ check() { _cn=$1; shift; if "$@"; then ok "$_cn"; else fail "$_cn"; fi; }
 # A failed test's last commentary, marked "#! " so that check.sh shows it
 # (CI prints make check's output, not the VM's log).
 why() { # why NAME TAP
-	echo "#! $kind: $1 failed; the end of what it printed:"
-	grep -v '^\(not \)\{0,1\}ok ' "$2" | tail -n 40 | sed 's/^/#! /'
+	echo "#! $kind: $1 failed; its failed checks, then the end of what it printed:"
+	grep -E 'Expected|FAIL|unexpected|still in|more than before|^not ok' "$2" | head -n 30 | sed 's/^/#! /'
+	echo "#! ..."
+	grep -v '^\(not \)\{0,1\}ok ' "$2" | tail -n 30 | sed 's/^/#! /'
 }
 # Sockets are freed an RCU grace period after their last reference, and
 # TIME_WAIT holds them 2*MSL: wait (bounded) for the table to empty, then
@@ -100,10 +102,55 @@ done
 check "every socket gone within 2*MSL after the tests" drained
 check "rmmod after the last socket closed" rmmod_wait
 check "gone after rmmod" test ! -d /sys/module/toytcp
+# toytcp-run (issue 11) without the module: --strict stops at once, the
+# library alone fails socket() with EAFNOSUPPORT and says why; without
+# --strict the program gets Linux TCP after a warning. With family=27 its
+# sockets are made with that number.
+preload_socket() { # preload_socket CMD...: python's socket() under CMD
+	"$@" /usr/bin/python3 -c '
+import socket
+try:
+	socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+	print("socket made")
+except OSError as e:
+	print("errno", e.errno)' 2>&1 | tr '\n' ' '
+}
+run_strict_exits_1() {
+	"$TOYTCP_BIN/toytcp-run" --strict true 2>/dev/null
+	test $? = 1
+}
+lib_strict_refuses() {
+	preload_socket env TOYTCP_PRELOAD_STRICT=1 LD_PRELOAD="$TOYTCP_BIN/libtoytcp.so" |
+		grep -q "not loaded.*errno 97"
+}
+run_falls_back() {
+	preload_socket "$TOYTCP_BIN/toytcp-run" | grep -q "using Linux TCP.*socket made"
+}
+run_uses_family() {
+	preload_socket "$TOYTCP_BIN/toytcp-run" -s -v | grep -q "is toytcp's.*socket made"
+}
+check "toytcp-run --strict exits 1 without the module" run_strict_exits_1
+check "libtoytcp strict without the module: EAFNOSUPPORT and why" lib_strict_refuses
+check "toytcp-run without the module: Linux TCP and a warning" run_falls_back
 check "load with family=27" insmod "$build/module/toytcp.ko" family=27
 check "family parameter is 27" test "$(cat /sys/module/toytcp/parameters/family 2>/dev/null)" = 27
+check "toytcp-run makes family 27 sockets" run_uses_family
 check "rmmod with family=27" rmmod_wait
 check "out-of-range family refused" sh -c "! insmod $build/module/toytcp.ko family=99 2>/dev/null"
 check "load again" insmod "$build/module/toytcp.ko"
 check "rmmod at the end" rmmod_wait
+
+# What tools/check-install.sh installed on the host (make install, DKMS),
+# each in a root of its own: modprobe finds it there, and the toytcp-run
+# that make install put under PREFIX makes toytcp's sockets with it.
+run_installed() { # run_installed ROOT
+	preload_socket "$1/usr/local/bin/toytcp-run" -s -v | grep -q "is toytcp's.*socket made"
+}
+for root in $TOYTCP_INSTALL_ROOTS; do
+	how=$(basename "$root")
+	check "$how: modprobe toytcp" modprobe -d "$root" toytcp
+	[ -x "$root/usr/local/bin/toytcp-run" ] &&
+		check "$how: the installed toytcp-run makes toytcp sockets" run_installed "$root"
+	check "$how: unloads" rmmod_wait
+done
 true
