@@ -9,8 +9,9 @@
 #
 # showing at each stage the segments as a ladder diagram (toytrace, from
 # the tracepoints) and the sockets as ss shows them (toystat, from
-# /proc/net/toytcp). Then a bulk transfer for a time-sequence graph. The
-# SVG drawings go to $TOYTCP_OUT/svg, a directory the host sees.
+# /proc/net/toytcp). Then a bulk transfer for a time-sequence graph, and
+# an unmodified curl fetching it over toytcp (toytcp-run). The SVG drawings
+# go to $TOYTCP_OUT/svg, a directory the host sees.
 ko=$1
 bin=$2
 tools=$(cd "$(dirname "$0")/.." && pwd)
@@ -180,6 +181,20 @@ toytrace -q -p 8080 --tsg "$out/bulk-tsg.svg" -o "$out/bulk-ladder.svg" -- \
 grep 'bytes;' /tmp/bulk.log | sed 's/^/    /'
 echo "    (toytcp is the receiver: the graph shows Linux's segments against"
 echo "     toytcp's ACKs and its receive window, ACK + window)"
+
+# ---------------------------------------------------------------------
+echo
+echo "######## 3. an unmodified program over toytcp: toytcp-run curl ########"
+say "toytcp-run curl -4: curl's socket(AF_INET, SOCK_STREAM) becomes toytcp's"
+echo "\$ toytcp-run curl -4 -o bulk.bin http://198.18.0.2:8080/bulk.bin"
+in0=$(awk '$1 == "InDataBytes" { print $2 }' /proc/net/toytcp_stats)
+toytrace -q -p 8080 --tsg "$out/curl-tsg.svg" -o "$out/curl-ladder.svg" -- \
+	"$bin/toytcp-run" --strict curl -4 -sS -o /tmp/curl.out \
+	-w '%{http_code}, %{size_download} bytes\n' http://198.18.0.2:8080/bulk.bin \
+	> /tmp/curl.log 2>&1
+sed 's/^/    curl| /' /tmp/curl.log
+echo "    toytcp took $(($(awk '$1 == "InDataBytes" { print $2 }' /proc/net/toytcp_stats) - in0)) bytes in order for it (InDataBytes in /proc/net/toytcp_stats)"
+cmp -s /tmp/curl.out /tmp/www/bulk.bin && echo "    the file is byte for byte the server's"
 
 say "the drawings (SVG), on the host"
 for f in "$out"/*.svg; do

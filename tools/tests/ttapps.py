@@ -13,9 +13,18 @@ toytcp's). Run with /usr/bin/python3.
                                     TCP_NODELAY, O_NONBLOCK and SO_DOMAIN,
                                     then "ready", wait for stdin to close
   ttapps.py two-listeners ADDR P1 P2  listen on both, "ready", wait
+  ttapps.py iperf-check JSON STREAMS TCPINFO
+                                    iperf3's -J output: STREAMS streams,
+                                    each carried data; with TCPINFO=1 the
+                                    sender's TCP_INFO fields (rtt, cwnd,
+                                    pmtu, retransmits; -R: the server's
+                                    maxima) present and sane.
+                                    Prints "bytes N" (received) or what is
+                                    wrong
 """
 import asyncio
 import fcntl
+import json
 import os
 import select
 import socket
@@ -106,6 +115,48 @@ def two_listeners(addr, p1, p2):
     wait_stdin()
 
 
+def iperf_check(path, nstreams, tcpinfo):
+    with open(path) as f:
+        j = json.load(f)
+    if "error" in j:
+        return "iperf3: " + j["error"]
+    end = j["end"]
+    streams = end["streams"]
+    if len(streams) != nstreams:
+        return "%d streams, not %d" % (len(streams), nstreams)
+    for s in streams:
+        if s["sender"]["bytes"] <= 0 or s["receiver"]["bytes"] <= 0:
+            return "a stream carried nothing: %s" % s
+    if tcpinfo:
+        # the sender's TCP_INFO: in every interval when this end sent, and
+        # its maxima in the end report either way (-R: the server's)
+        snd_streams = streams
+        if not streams[0]["sender"]["sender"]:
+            # -R: the server sent; its report (iperf3 --get-server-output)
+            if "server_output_json" not in j:
+                return "no server output (--get-server-output)"
+            snd_streams = j["server_output_json"]["end"]["streams"]
+        for s in snd_streams:
+            snd = s["sender"]
+            for k in ("retransmits", "max_snd_cwnd", "max_rtt", "min_rtt", "mean_rtt"):
+                if k not in snd:
+                    return "end report without %s: %s" % (k, snd)
+            if snd["max_rtt"] <= 0 or snd["max_snd_cwnd"] < 2 * 1448 or snd["retransmits"] < 0:
+                return "TCP_INFO's figures are not sane: %s" % snd
+        ivs = [st for iv in j["intervals"] for st in iv["streams"] if st["sender"]]
+        for st in ivs:
+            for k in ("rtt", "rttvar", "snd_cwnd", "pmtu", "retransmits"):
+                if k not in st:
+                    return "interval without %s: %s" % (k, st)
+            if st["snd_cwnd"] < 2 * 1448 or st["pmtu"] < 576:
+                return "an interval's cwnd or pmtu is not sane: %s" % st
+        if ivs and not any(st["rtt"] > 0 for st in ivs):
+            return "no interval with an rtt"
+    # what arrived (the sender's last writes may be cut off at the end)
+    print("bytes %d" % end["sum_received"]["bytes"])
+    return None
+
+
 def main():
     cmd, args = sys.argv[1], sys.argv[2:]
     if cmd == "urlget":
@@ -118,6 +169,10 @@ def main():
         two_conns(args[0], int(args[1]), int(args[2]))
     elif cmd == "two-listeners":
         two_listeners(args[0], int(args[1]), int(args[2]))
+    elif cmd == "iperf-check":
+        err = iperf_check(args[0], int(args[1]), args[2] == "1")
+        if err:
+            sys.exit(err)
     else:
         sys.exit("ttapps.py: unknown command " + cmd)
 
