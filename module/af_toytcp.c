@@ -19,6 +19,8 @@
 #include <linux/net.h>
 #include <linux/in.h>
 #include <linux/poll.h>
+#include <linux/sockios.h>
+#include <linux/termios.h>
 #include <linux/sched/signal.h>
 #include <net/sock.h>
 #include <net/route.h>
@@ -791,9 +793,44 @@ static int toytcp_release(struct socket *sock)
 	return 0;
 }
 
+/*
+ * As Linux's tcp_ioctl(): SIOCINQ (FIONREAD) bytes to read, SIOCOUTQ bytes
+ * not yet acknowledged, SIOCOUTQNSD bytes not yet sent; EINVAL on a
+ * listener, 0 while the handshake runs. SIOCATMARK: always 0, as toytcp
+ * ignores urgent data (RFC 9293 step 6: URG [ignored]). Anything else goes
+ * on to the device ioctls (-ENOIOCTLCMD).
+ */
 static int toytcp_ioctl(struct socket *sock, unsigned int cmd, unsigned long arg)
 {
-	return -ENOIOCTLCMD;
+	struct sock *sk = sock->sk;
+	struct toytcp_sock *tp = toytcp_sk(sk);
+	int answ = 0;
+	bool slow;
+
+	switch (cmd) {
+	case SIOCINQ:
+	case SIOCOUTQ:
+	case SIOCOUTQNSD:
+		if (sk->sk_state == TCP_LISTEN)
+			return -EINVAL;
+		slow = lock_sock_fast(sk);
+		if (!((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV))) {
+			if (cmd == SIOCINQ)	/* a FIN counts in rcv_nxt, not a byte */
+				answ = tp->rcv_nxt - tp->copied_seq -
+				       (sock_flag(sk, SOCK_DONE) && tp->rcv_nxt != tp->copied_seq);
+			else if (cmd == SIOCOUTQ)
+				answ = tp->write_seq - tp->snd_una;
+			else
+				answ = tp->write_seq - tp->snd_nxt;
+		}
+		unlock_sock_fast(sk, slow);
+		break;
+	case SIOCATMARK:
+		break;
+	default:
+		return -ENOIOCTLCMD;
+	}
+	return put_user(answ, (int __user *)arg);
 }
 
 /*

@@ -384,6 +384,7 @@ enum {
  * @wscale_ok, @tstamp_ok, @sack_ok: above.
  * @nodelay: TCP_NODELAY.
  * @cork: TCP_CORK: only full segments leave.
+ * @quickack: TCP_QUICKACK: every ACK at once, none held back.
  *
  * Listener (state LISTEN):
  * @accept_lock: protects @synq, @acceptq, their lengths and @listening;
@@ -401,6 +402,9 @@ enum {
  *
  * Limits:
  * @user_timeout: TCP_USER_TIMEOUT, ms; 0: none.
+ * @fastopen_qlen: TCP_FASTOPEN as a listener's option: kept and read back,
+ *                 never used (toytcp has no TCP Fast Open: Linux with
+ *                 net.ipv4.tcp_fastopen's server bit off does the same).
  * @syn_retries: TCP_SYNCNT: SYN (or, for a listener's children, SYN-ACK)
  *               retransmissions before giving up; 0: the module parameter
  *               syn_retries (synack_retries).
@@ -518,6 +522,7 @@ struct toytcp_sock {
 	u8 fin_queued:1,
 	   nodelay:1,
 	   cork:1,
+	   quickack:1,
 	   orphan:1,
 	   tw_charged:1,
 	   wscale_ok:1,
@@ -536,6 +541,7 @@ struct toytcp_sock {
 	   cwnd_reduced:1;
 
 	u32 user_timeout;
+	u32 fastopen_qlen;
 	u8 syn_retries;
 	unsigned long retrans_stamp;
 

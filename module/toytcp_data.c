@@ -356,7 +356,8 @@ int toytcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 	long timeo;
 	int err = 0;
 
-	if (flags & MSG_OOB)
+	/* no urgent data; no TCP Fast Open (Linux with its client bit off) */
+	if (flags & (MSG_OOB | MSG_FASTOPEN))
 		return -EOPNOTSUPP;
 	lock_sock(sk);
 	timeo = sock_sndtimeo(sk, flags & MSG_DONTWAIT);

@@ -261,6 +261,29 @@ int toytcp_setsockopt(struct socket *sock, int level, int optname,
 		/* SO_REUSEPORT, which the socket core refuses us (see the UAPI) */
 		sk->sk_reuseport = !!val;
 		break;
+	case TCP_QUICKACK:
+		/*
+		 * As Linux, bit 0: on, the ACK held back goes now and none is
+		 * held from then on; off, ACKs are delayed again. (Linux's
+		 * quick-ACK mode also ends by itself; toytcp's lasts.)
+		 */
+		tp->quickack = val & 1;
+		if (tp->quickack && tp->rcv_unacked &&
+		    ((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT)))
+			toytcp_send_ack(sk);
+		break;
+	case TCP_FASTOPEN:
+		/* as Linux: a queue length on a closed or listening socket */
+		if (val >= 0 && ((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN)))
+			tp->fastopen_qlen = min_t(u32, val,
+						  READ_ONCE(sock_net(sk)->core.sysctl_somaxconn));
+		else
+			err = -EINVAL;
+		break;
+	case TCP_FASTOPEN_CONNECT:
+		/* as Linux with net.ipv4.tcp_fastopen's client bit off */
+		err = val < 0 || val > 1 ? -EINVAL : -EOPNOTSUPP;
+		break;
 	case TCP_USER_TIMEOUT:
 		/* RFC 5482, as Linux: milliseconds, 0 for the default */
 		if (val < 0)
@@ -398,6 +421,15 @@ int toytcp_getsockopt(struct socket *sock, int level, int optname,
 		break;
 	case TOYTCP_REUSEPORT:
 		val = sk->sk_reuseport;
+		break;
+	case TCP_QUICKACK:
+		val = tp->quickack;
+		break;
+	case TCP_FASTOPEN:
+		val = tp->fastopen_qlen;
+		break;
+	case TCP_FASTOPEN_CONNECT:
+		val = 0;
 		break;
 	case TCP_USER_TIMEOUT:
 		val = READ_ONCE(tp->user_timeout);

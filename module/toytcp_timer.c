@@ -414,8 +414,8 @@ static void toytcp_persist_expired(struct sock *sk)
  * segments wait for their ACK (RFC 5681 §4.2), or if the window we last
  * offered has no room left for a full segment (the peer cannot send the
  * second one a delayed ACK would wait for: with 64 KB segments over
- * loopback every round trip would cost the delay); else within
- * delack_ms.
+ * loopback every round trip would cost the delay), or under TCP_QUICKACK;
+ * else within delack_ms.
  * @sk: the socket, locked.
  */
 void toytcp_schedule_ack(struct sock *sk)
@@ -424,7 +424,8 @@ void toytcp_schedule_ack(struct sock *sk)
 	unsigned int ms = min(READ_ONCE(toytcp_delack_ms), 200U);
 	u32 full = toytcp_effective_mss(tp);	/* the MSS less the options in each segment */
 
-	if (tp->rcv_unacked >= 2U * full || toytcp_rcv_wnd_left(tp) < full || !ms) {
+	if (tp->rcv_unacked >= 2U * full || toytcp_rcv_wnd_left(tp) < full || !ms ||
+	    tp->quickack) {
 		toytcp_send_ack(sk);
 		return;
 	}
