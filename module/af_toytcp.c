@@ -534,6 +534,7 @@ static int toytcp_disconnect(struct sock *sk)
 	}
 	skb_queue_purge(&sk->sk_receive_queue);
 	sk->sk_shutdown = 0;
+	sock_reset_flag(sk, SOCK_DONE);	/* the old peer's FIN is forgotten too */
 	sk->sk_err = 0;
 	sk->sk_daddr = 0;
 	sk->sk_dport = 0;
@@ -818,10 +819,10 @@ static int toytcp_ioctl(struct socket *sock, unsigned int cmd, unsigned long arg
 			if (cmd == SIOCINQ)	/* a FIN counts in rcv_nxt, not a byte */
 				answ = tp->rcv_nxt - tp->copied_seq -
 				       (sock_flag(sk, SOCK_DONE) && tp->rcv_nxt != tp->copied_seq);
-			else if (cmd == SIOCOUTQ)
-				answ = tp->write_seq - tp->snd_una;
+			else if (cmd == SIOCOUTQ)	/* our FIN counts, as in Linux */
+				answ = tp->write_seq + tp->fin_queued - tp->snd_una;
 			else
-				answ = tp->write_seq - tp->snd_nxt;
+				answ = tp->write_seq + tp->fin_queued - tp->snd_nxt;
 		}
 		unlock_sock_fast(sk, slow);
 		break;

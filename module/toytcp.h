@@ -385,6 +385,8 @@ enum {
  * @nodelay: TCP_NODELAY.
  * @cork: TCP_CORK: only full segments leave.
  * @quickack: TCP_QUICKACK: every ACK at once, none held back.
+ * @pingpong: TCP_QUICKACK was turned off (Linux's "pingpong" mode), which
+ *            getsockopt() reports; toytcp's ACKs are delayed either way.
  *
  * Listener (state LISTEN):
  * @accept_lock: protects @synq, @acceptq, their lengths and @listening;
@@ -523,6 +525,7 @@ struct toytcp_sock {
 	   nodelay:1,
 	   cork:1,
 	   quickack:1,
+	   pingpong:1,
 	   orphan:1,
 	   tw_charged:1,
 	   wscale_ok:1,

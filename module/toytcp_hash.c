@@ -171,9 +171,10 @@ static bool toytcp_bind_conflict(const struct sock *sk, const struct toytcp_port
 		/* As Linux: both asked for SO_REUSEADDR, the other not listening. */
 		if (sk->sk_reuse && sk2->sk_reuse && sk2->sk_state != TCP_LISTEN)
 			continue;
-		/* or both for SO_REUSEPORT, as the same user */
+		/* or both for SO_REUSEPORT, as the same user (or it is TIME_WAIT) */
 		if (sk->sk_reuseport && sk2->sk_reuseport &&
-		    uid_eq(sock_i_uid((struct sock *)sk), sock_i_uid(sk2)))
+		    (sk2->sk_state == TCP_TIME_WAIT ||
+		     uid_eq(sock_i_uid((struct sock *)sk), sock_i_uid(sk2))))
 			continue;
 		return true;
 	}
@@ -568,7 +569,7 @@ struct sock *toytcp_lookup_listener(struct net *net, __be32 saddr, __be16 sport,
 	u32 slot = toytcp_lhash_slot(net, lport), flow, weight, best_weight;
 	struct hlist_nulls_node *node;
 	struct sock *sk, *best;
-	int score, best_score;
+	int score, best_score, tries = 0;
 
 	flow = toytcp_ehashfn(net, daddr, lport, saddr, sport);
 again:
@@ -576,7 +577,8 @@ again:
 	best_score = 0;
 	best_weight = 0;
 	sk_nulls_for_each_rcu(sk, node, &toytcp_lhash[slot].chain) {
-		if (sk->sk_num != lport || !net_eq(sock_net(sk), net))
+		if (sk->sk_num != lport || !net_eq(sock_net(sk), net) ||
+		    sk->sk_state != TCP_LISTEN)
 			continue;
 		if (sk->sk_rcv_saddr && sk->sk_rcv_saddr != daddr)
 			continue;
@@ -595,8 +597,14 @@ again:
 	}
 	if (!best && get_nulls_value(node) != TOYTCP_LHASH_NULLS + slot)
 		goto again;
-	if (!best || !refcount_inc_not_zero(&best->sk_refcnt))
+	if (!best)
 		return NULL;
+	if (!refcount_inc_not_zero(&best->sk_refcnt)) {
+		/* closing, on its way off the chain: another may be left */
+		if (++tries < 4)
+			goto again;
+		return NULL;
+	}
 	return best;
 }
 

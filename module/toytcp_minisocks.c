@@ -195,6 +195,7 @@ static struct sock *toytcp_child_new(struct sock *lsk, const struct sk_buff *skb
 	child->sk_rcvtimeo = lsk->sk_rcvtimeo;
 	child->sk_sndtimeo = lsk->sk_sndtimeo;
 	child->sk_reuse = lsk->sk_reuse;
+	child->sk_reuseport = lsk->sk_reuseport;
 	child->sk_uid = lsk->sk_uid;
 	child->sk_mark = lsk->sk_mark;
 	child->sk_priority = lsk->sk_priority;
@@ -548,6 +549,8 @@ struct sock *toytcp_tw_takeover(struct sock *sk)
 	tw->sk_dport = sk->sk_dport;
 	tw->sk_bound_dev_if = sk->sk_bound_dev_if;
 	tw->sk_uid = sk->sk_uid;
+	tw->sk_reuse = sk->sk_reuse;		/* the bind rules see it as Linux's */
+	tw->sk_reuseport = sk->sk_reuseport;
 	tw->sk_mark = sk->sk_mark;
 	twp->iss = tp->iss;
 	twp->snd_una = tp->snd_una;

@@ -263,14 +263,16 @@ int toytcp_setsockopt(struct socket *sock, int level, int optname,
 		break;
 	case TCP_QUICKACK:
 		/*
-		 * As Linux, bit 0: on, the ACK held back goes now and none is
-		 * held from then on; off, ACKs are delayed again. (Linux's
-		 * quick-ACK mode also ends by itself; toytcp's lasts.)
+		 * As Linux: any value but 0 sends the ACK held back now; bit 0
+		 * on, none is held from then on (Linux's quick-ACK mode also
+		 * ends by itself; toytcp's lasts); 0, or bit 0 off, ACKs are
+		 * delayed again and getsockopt() says 0.
 		 */
-		tp->quickack = val & 1;
-		if (tp->quickack && tp->rcv_unacked &&
+		if (val && tp->rcv_unacked &&
 		    ((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT)))
 			toytcp_send_ack(sk);
+		tp->quickack = val & 1;
+		tp->pingpong = !(val & 1);
 		break;
 	case TCP_FASTOPEN:
 		/* as Linux: a queue length on a closed or listening socket */
@@ -423,7 +425,7 @@ int toytcp_getsockopt(struct socket *sock, int level, int optname,
 		val = sk->sk_reuseport;
 		break;
 	case TCP_QUICKACK:
-		val = tp->quickack;
+		val = !tp->pingpong;
 		break;
 	case TCP_FASTOPEN:
 		val = tp->fastopen_qlen;
