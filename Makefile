@@ -6,7 +6,8 @@
 KDIR ?= $(shell tools/kdir.sh)
 # where `make install` puts the user programs and the preload library
 PREFIX ?= /usr/local
-KRELEASE = $(or $(shell modinfo -F vermagic module/toytcp.ko 2>/dev/null | cut -d " " -f 1),$(shell uname -r))
+KRELEASE = $(or $(shell PATH=$$PATH:/usr/sbin:/sbin modinfo -F vermagic module/toytcp.ko \
+	2>/dev/null | cut -d " " -f 1),$(shell uname -r))
 # installed under PREFIX/bin (toytcp-run finds ../lib/toytcp/libtoytcp.so)
 USER_PROGS := toyget toyserve toybench toystep toytcp-run
 USER_SCRIPTS := toystat toytrace
@@ -35,7 +36,8 @@ install-tools:
 
 # What install put there, taken away again (the same variables).
 uninstall:
-	rm -f $(INSTALL_MOD_PATH)/lib/modules/$(KRELEASE)/updates/module/toytcp.ko
+	rm -f $(INSTALL_MOD_PATH)/lib/modules/$(KRELEASE)/updates/module/toytcp.ko \
+		$(INSTALL_MOD_PATH)/lib/modules/$(KRELEASE)/updates/kunit/toytcp_kunit.ko
 	depmod $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $(KRELEASE)
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(USER_PROGS) $(USER_SCRIPTS))
 	rm -rf $(DESTDIR)$(PREFIX)/lib/toytcp

@@ -53,7 +53,10 @@ step "make install into a third root" mk install INSTALL_MOD_PATH="$out/uninst" 
 step "make uninstall" mk uninstall INSTALL_MOD_PATH="$out/uninst" DESTDIR="$out/uninst"
 left() { test -z "$(find "$out/uninst" -name toytcp.ko -o -path '*bin/toy*' -o -name 'libtoytcp*')"; }
 step "make uninstall: no module, program or library left" left
-nodep() { ! grep -q toytcp "$out/uninst/lib/modules/$release/modules.dep"; }
+nodep() {
+	test -f "$out/uninst/lib/modules/$release/modules.dep" &&
+		! grep -q toytcp "$out/uninst/lib/modules/$release/modules.dep"
+}
 step "make uninstall: modules.dep without toytcp" nodep
 
 # DKMS, from the top of the tree as the README says; `dkms add` copies what

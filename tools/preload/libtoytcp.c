@@ -24,7 +24,10 @@
  *       as Linux's and is replaced (dup3 onto the same descriptor) at
  *       that bind() or connect(), with its O_NONBLOCK flag, close-on-exec
  *       flag, the socket options set so far and an earlier bind() to port
- *       0 carried over. Descriptors above 2^20 are never replaced.
+ *       0 carried over. Descriptors above 2^20 are never replaced; an
+ *       epoll registration, F_SETOWN or a dup() made before the swap stays
+ *       with the old socket, and options longer than 64 bytes are not
+ *       carried over (a line on stderr says so).
  *   TOYTCP_PRELOAD_STRICT=1  when toytcp's socket cannot be made (the
  *       module is not loaded, or socket() fails), the call fails with
  *       that errno and a line on stderr, instead of a Linux TCP socket.
@@ -141,8 +144,9 @@ static void parse_ports(const char *list)
 	}
 }
 
-__attribute__((constructor))
-static void libtoytcp_init(void)
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+
+static void libtoytcp_setup(void)
 {
 	struct rlimit rl;
 	FILE *f;
@@ -165,6 +169,25 @@ static void libtoytcp_init(void)
 	nfds = MAX_TRACKED_FD;
 	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_max < MAX_TRACKED_FD)
 		nfds = rl.rlim_max;
+}
+
+/*
+ * Set up once, from whichever comes first: this library's constructor or
+ * a call to one of its functions (another library's constructor may make
+ * sockets before ours runs).
+ */
+static void init(void)
+{
+	int err = errno;
+
+	pthread_once(&init_once, libtoytcp_setup);
+	errno = err;
+}
+
+__attribute__((constructor))
+static void libtoytcp_init(void)
+{
+	init();
 }
 
 static int is_tcp_request(int domain, int type, int protocol)
@@ -193,9 +216,9 @@ static int toy_socket(int type)
 	int fd, err;
 
 	if (toy_family < 0) {
-		errno = EAFNOSUPPORT;
 		if (strict)
 			say("libtoytcp: the toytcp module is not loaded (no %s)", FAMILY_FILE);
+		errno = EAFNOSUPPORT;
 		return -1;
 	}
 	fd = libc_socket(toy_family, type, 0);
@@ -258,6 +281,21 @@ static struct undecided *take(int fd)
 	return u;
 }
 
+static int is_undecided(int fd)
+{
+	int r;
+
+	pthread_mutex_lock(&fd_lock);
+	r = fds && fd >= 0 && fd < nfds && fds[fd];
+	pthread_mutex_unlock(&fd_lock);
+	return r;
+}
+
+static void drop_record(int fd)
+{
+	free(take(fd));
+}
+
 static void put_back(int fd, struct undecided *u)
 {
 	pthread_mutex_lock(&fd_lock);
@@ -287,8 +325,13 @@ int socket(int domain, int type, int protocol)
 {
 	int fd;
 
-	if (!is_tcp_request(domain, type, protocol))
-		return libc_socket(domain, type, protocol);
+	init();
+	if (!is_tcp_request(domain, type, protocol)) {
+		fd = libc_socket(domain, type, protocol);
+		if (nports && fd >= 0)
+			drop_record(fd);	/* the number may have been an undecided one */
+		return fd;
+	}
 	if (nports) {
 		fd = libc_socket(domain, type, protocol);
 		remember(fd);
@@ -313,7 +356,8 @@ static int make_toytcp(int fd, struct undecided *u)
 
 	if (fl < 0 || fdfl < 0)
 		return -1;
-	nfd = toy_socket(SOCK_STREAM | ((fl & O_NONBLOCK) ? SOCK_NONBLOCK : 0));
+	/* close-on-exec until dup3() gives fd its own flag: no leak to a fork */
+	nfd = toy_socket(SOCK_STREAM | SOCK_CLOEXEC | ((fl & O_NONBLOCK) ? SOCK_NONBLOCK : 0));
 	if (nfd < 0)
 		return -1;
 	for (i = 0; i < u->nopts; i++) {
@@ -343,6 +387,23 @@ fail:
 	return -1;
 }
 
+/* Is fd (still) a Linux TCP socket over IPv4? */
+static int is_linux_tcp_fd(int fd)
+{
+	int d = -1, t = -1, p = -1;
+	socklen_t l = sizeof(int);
+
+	if (libc_getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &d, &l))
+		return 0;
+	l = sizeof(int);
+	if (libc_getsockopt(fd, SOL_SOCKET, SO_TYPE, &t, &l))
+		return 0;
+	l = sizeof(int);
+	if (libc_getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &p, &l))
+		return 0;
+	return d == AF_INET && t == SOCK_STREAM && p == IPPROTO_TCP;
+}
+
 /*
  * With a port list: at the bind() or connect() that names the port, the
  * undecided socket becomes toytcp's; a bind() to another port, or a
@@ -360,6 +421,11 @@ static int decide(int fd, const struct sockaddr *addr, socklen_t len, int bindin
 	u = take(fd);
 	if (!u)
 		return 0;
+	if (!is_linux_tcp_fd(fd)) {
+		/* closed and its number reused by something else: not ours */
+		free(u);
+		return 0;
+	}
 	if (port_listed(addr, len)) {
 		ret = make_toytcp(fd, u);
 		if (ret < 0 && !strict) {
@@ -380,6 +446,7 @@ static int decide(int fd, const struct sockaddr *addr, socklen_t len, int bindin
 
 int bind(int fd, const struct sockaddr *addr, socklen_t len)
 {
+	init();
 	if (decide(fd, addr, len, 1) < 0)
 		return -1;
 	return libc_bind(fd, addr, len);
@@ -387,6 +454,7 @@ int bind(int fd, const struct sockaddr *addr, socklen_t len)
 
 int connect(int fd, const struct sockaddr *addr, socklen_t len)
 {
+	init();
 	if (decide(fd, addr, len, 0) < 0)
 		return -1;
 	return libc_connect(fd, addr, len);
@@ -398,9 +466,16 @@ int setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 	struct saved_opt *o;
 	int ret, i;
 
+	init();
 	ret = any_setsockopt(fd, level, name, val, len);
-	if (ret < 0 || !nports || !val || len > MAX_OPT_LEN)
+	if (ret < 0 || !nports || !val)
 		return ret;
+	if (len > MAX_OPT_LEN) {
+		if (is_undecided(fd))
+			say("libtoytcp: fd %d: option %d/%d (%u bytes) not carried over",
+			    fd, level, name, (unsigned int)len);
+		return ret;
+	}
 	pthread_mutex_lock(&fd_lock);
 	u = fds && fd >= 0 && fd < nfds ? fds[fd] : NULL;
 	if (u) {
@@ -426,7 +501,10 @@ int setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 
 int getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 {
-	int ret = libc_getsockopt(fd, level, name, val, len);
+	int ret;
+
+	init();
+	ret = libc_getsockopt(fd, level, name, val, len);
 
 	if (!ret && level == SOL_SOCKET && name == SO_DOMAIN && toy_family >= 0 &&
 	    val && len && *len >= sizeof(int) && *(int *)val == toy_family)

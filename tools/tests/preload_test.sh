@@ -16,8 +16,8 @@
 # did not grow at all.
 #
 # Environment: TOYTCP_BIN (where toytcp-run and libtoytcp.so are; the
-# guest suite sets it), TOYTCP_PRELOAD_MB (the nc and socat transfers; the
-# http ones are 10 MB), TOYTCP_TEST_FAMILY=inet (the
+# guest suite sets it), TOYTCP_PRELOAD_MB (the nc and socat transfers, in
+# MB; sizes below), TOYTCP_TEST_FAMILY=inet (the
 # same programs without toytcp-run, on Linux TCP: checks the test; the
 # counter checks are then skipped).
 here=$(cd "$(dirname "$0")" && pwd)
@@ -25,11 +25,15 @@ here=$(cd "$(dirname "$0")" && pwd)
 py=/usr/bin/python3
 apps="$here/ttapps.py"
 bin=${TOYTCP_BIN:-$here/../../.build/tools}
-# nc and socat carry 50 MB each way on Debian's kernel and under make
-# stress, 16 MB on the (slower) debug kernel in make check
-case "$(uname -r)" in *-amd64) mb=50 ;; *) mb=16 ;; esac
-[ "${TOYTCP_STRESS:-0}" = 1 ] && mb=50
+# nc and socat carry 50 MB each way, the http cases 10 MB, iperf3 runs 2 s
+# on Debian's kernel and under make stress; on the (slower) debug kernel in
+# make check 8 MB, 4 MB and 1 s
+case "$(uname -r)" in *-amd64) short= ;; *) short=1 ;; esac
+[ "${TOYTCP_STRESS:-0}" = 1 ] && short=
+if [ -n "$short" ]; then mb=8 httpmb=4 secs=1; else mb=50 httpmb=10 secs=2; fi
 mb=${TOYTCP_PRELOAD_MB:-$mb}
+t0=$(date +%s)
+elapsed() { echo "# $(($(date +%s) - t0)) s: $1"; }
 A=toytcp_a B=toytcp_b
 IPA=198.18.0.1 IPB=198.18.0.2
 tmp=$(mktemp -d /tmp/preload_test.XXXXXX)
@@ -99,7 +103,7 @@ same() {
 
 echo "TAP version 13"
 echo "1..23"
-size=$((10 * 1024 * 1024))
+size=$((httpmb * 1024 * 1024))
 big=$((mb * 1024 * 1024))
 
 ns_pair $A ttveth_a $IPA $B ttveth_b $IPB
@@ -144,6 +148,7 @@ inA_run $py "$apps" urlget http://$IPB:8000/f10 "$tmp/u1"
 carried $size 0
 same urllib.toytcp_client_linux_server "$tmp/www/f10" "$tmp/u1"
 
+elapsed "http done"
 # asyncio: 1000 messages echoed, each way round.
 bg_start "$tmp/echoB.log" inB $py -u "$apps" echo-server $IPB 8100
 bg_start "$tmp/echoA.log" inA_run $py -u "$apps" echo-server $IPA 8101
@@ -159,6 +164,7 @@ r=$(inB timeout 120 $py "$apps" echo-client $IPA 8101 1000 2>&1)
 [ "$r" = "echoed 1000" ] && carried 1000 1000
 tap $? asyncio.linux_client_toytcp_echo_server "$r; $why"
 
+elapsed "asyncio done"
 # nc and socat: $mb MB each way.
 mark
 bg_start "$tmp/ncB.log" sh -c "ip netns exec $B timeout 300 nc -d -l $IPB 9000 > $tmp/n1"
@@ -192,6 +198,7 @@ wait $!
 carried $big 0
 same socat.toytcp_receives "$tmp/big" "$tmp/s2"
 
+elapsed "nc and socat done"
 # iperf3: toytcp sending, receiving (-R), 4 streams (-P 4), and as the
 # server; what it reports from TCP_INFO must be there and sane.
 # iperf_case NAME CLIENT_NS SERVER_ADDR PORT STREAMS CARRIED_DIR ARGS...
@@ -200,9 +207,9 @@ iperf_case() {
 	shift 6
 	mark
 	if [ "$_cns" = A ]; then
-		inA_run timeout 120 iperf3 -4 -c "$_addr" -p "$_port" -t 2 -J --get-server-output "$@"
+		inA_run timeout 120 iperf3 -4 -c "$_addr" -p "$_port" -t $secs -J --get-server-output "$@"
 	else
-		inB timeout 120 iperf3 -4 -c "$_addr" -p "$_port" -t 2 -J --get-server-output "$@"
+		inB timeout 120 iperf3 -4 -c "$_addr" -p "$_port" -t $secs -J --get-server-output "$@"
 	fi > "$tmp/$_name.json" 2> "$tmp/$_name.err"
 	r=$($py "$apps" iperf-check "$tmp/$_name.json" "$_streams" 1 2>&1)
 	_bytes=${r#bytes }
@@ -221,6 +228,7 @@ iperf_case iperf3.toytcp_receives A $IPB 5201 1 in -R
 iperf_case iperf3.toytcp_4_streams A $IPB 5201 4 out -P 4
 iperf_case iperf3.toytcp_server_sends B $IPA 5202 1 out -R
 
+elapsed "iperf3 done"
 # nginx (Debian's), serving with sendfile on, one listener per worker with
 # reuseport: to Linux's curl and to toytcp's.
 mkdir -p "$tmp/ngx"
@@ -261,6 +269,7 @@ inA_run curl -4 -sS --max-time 120 -o "$tmp/g2" http://$IPA:8080/f10 2> "$tmp/er
 carried $size $size
 same nginx.sendfile_to_toytcp_curl "$tmp/www/f10" "$tmp/g2"
 
+elapsed "nginx done"
 # --ports: only the named port's socket is toytcp's. Ports in hex as
 # /proc/net/{toytcp,tcp} show them: 8000 = 1F40, 8102 = 1FA6, 8200 = 2008,
 # 8201 = 2009.

@@ -10,7 +10,8 @@
  *                  FIN, 0 once read; SIOCOUTQ and SIOCOUTQNSD: 0 once all
  *                  is acknowledged, the bytes held while the peer's window
  *                  is shut; SIOCATMARK 0.
- *  quickack        TCP_QUICKACK 1 and 0 read back as set.
+ *  quickack        TCP_QUICKACK reads 1 on a new connection (Linux's
+ *                  "not pingpong"); 1 and 0 read back as set.
  *  fastopen        with net.ipv4.tcp_fastopen 0 in A (what toytcp is:
  *                  no TCP Fast Open): TCP_FASTOPEN on a listener kept and
  *                  read back, EINVAL on a connected socket;
@@ -150,6 +151,8 @@ TEST_F(calls, quickack)
 		socklen_t len = sizeof(v);
 
 		ASSERT_EQ(0, pair(fam, self->port + 10 + f, &l, &a, &b));
+		ASSERT_EQ(0, getsockopt(a, IPPROTO_TCP, TCP_QUICKACK, &v, &len));
+		EXPECT_EQ(1, v) TH_LOG("%s: TCP_QUICKACK of a new connection", tt_fam_name(fam));
 		for (int want = 1; want >= 0; want--) {
 			ASSERT_EQ(0, setsockopt(a, IPPROTO_TCP, TCP_QUICKACK, &want, sizeof(want)));
 			len = sizeof(v);
