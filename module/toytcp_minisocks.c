@@ -549,8 +549,6 @@ struct sock *toytcp_tw_takeover(struct sock *sk)
 	tw->sk_dport = sk->sk_dport;
 	tw->sk_bound_dev_if = sk->sk_bound_dev_if;
 	tw->sk_uid = sk->sk_uid;
-	tw->sk_reuse = sk->sk_reuse;		/* the bind rules see it as Linux's */
-	tw->sk_reuseport = sk->sk_reuseport;
 	tw->sk_mark = sk->sk_mark;
 	twp->iss = tp->iss;
 	twp->snd_una = tp->snd_una;

@@ -42,10 +42,22 @@ inet=
 case "${TOYTCP_TEST_FAMILY:-toytcp}" in inet | AF_INET | af_inet | 2) inet=1 ;; esac
 if [ -n "$inet" ]; then run=; else run="$bin/toytcp-run --strict"; fi
 
+# msl 1 s while the test runs: TIME_WAIT lasts 2 s, and A's table can be
+# waited for before the namespaces go (a socket left in a deleted
+# namespace would keep the module loaded until its TIME_WAIT ended)
+msl0=$(cat /sys/module/toytcp/parameters/msl 2>/dev/null)
+[ -n "$msl0" ] && echo 1 > /sys/module/toytcp/parameters/msl
 cleanup() {
 	for p in $bg; do kill "$p" 2>/dev/null; done
 	# the servers themselves (a wrapper's pid is not theirs), by namespace
 	for ns in $A $B; do ip netns pids $ns 2>/dev/null | xargs -r kill -9 2>/dev/null; done
+	_i=0
+	while [ -z "$inet" ] && [ $_i -lt 150 ] &&
+		[ "$(ip netns exec $A grep -c '^ *[0-9]*:' /proc/net/toytcp 2>/dev/null)" != 0 ]; do
+		sleep 0.2
+		_i=$((_i + 1))
+	done
+	[ -n "$msl0" ] && echo "$msl0" > /sys/module/toytcp/parameters/msl
 	ns_pair_del $A $B
 	rm -rf "$tmp"
 }
