@@ -9,6 +9,8 @@
  *   others       an IP option toytcp does not implement: ENOPROTOOPT
  *   TCP_SYNCNT   a connecting socket gives up after that many SYN
  *                retransmissions, not the module parameter's
+ *   TCP_DEFER_ACCEPT  seconds kept as SYN-ACK timeouts (1, 2, 4, ... s, up
+ *                to 120 s each, at most 255) and read back as their sum
  */
 #include <kunit/test.h>
 #include <linux/in.h>
@@ -126,6 +128,26 @@ static void syncnt_limits_syn_retries(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, t->sk->sk_err, ETIMEDOUT);
 }
 
+/* Linux's secs_to_retrans() and retrans_to_secs(), worked by hand */
+static void defer_accept_seconds_as_timeouts(struct kunit *test)
+{
+	static const struct { int secs; u8 n; int back; } c[] = {
+		{ 0, 0, 0 }, { -5, 0, 0 }, { 1, 1, 1 }, { 2, 2, 3 }, { 3, 2, 3 },
+		{ 4, 3, 7 }, { 5, 3, 7 }, { 7, 3, 7 }, { 8, 4, 15 },
+		{ 127, 7, 127 },		/* 1 + 2 + ... + 64 */
+		{ 128, 8, 247 },		/* then 120 s each */
+		{ INT_MAX, 255, 127 + 248 * 120 },
+	};
+
+	for (int i = 0; i < ARRAY_SIZE(c); i++) {
+		u8 n = toytcp_defer_secs_to_timeouts(c[i].secs);
+
+		KUNIT_EXPECT_EQ_MSG(test, n, c[i].n, "%d s", c[i].secs);
+		KUNIT_EXPECT_EQ_MSG(test, toytcp_defer_timeouts_to_secs(n), c[i].back,
+				    "%d s", c[i].secs);
+	}
+}
+
 static struct kunit_case toytcp_sockopt_cases[] = {
 	KUNIT_CASE(ip_tos_keeps_ecn_bits),
 	KUNIT_CASE(ip_ttl_range),
@@ -133,6 +155,7 @@ static struct kunit_case toytcp_sockopt_cases[] = {
 	KUNIT_CASE(ip_flags),
 	KUNIT_CASE(ip_unknown_options),
 	KUNIT_CASE(syncnt_limits_syn_retries),
+	KUNIT_CASE(defer_accept_seconds_as_timeouts),
 	{}
 };
 

@@ -200,7 +200,7 @@ struct sock *toytcp_sk_alloc(struct net *net, gfp_t gfp, int kern)
 	tp->keepcnt = 9;
 	tp->peer_mss = TOYTCP_DEFAULT_MSS;
 	tp->mss = TOYTCP_DEFAULT_MSS;
-	tp->rto_us = USEC_PER_SEC;	/* RFC 6298 (2.1): 1 s before any sample */
+	tp->rto_us = TOYTCP_RTO_INIT_US;	/* RFC 6298 (2.1): before any sample */
 	tp->ip_id = get_random_u16();
 	tp->gso_segs = 0;	/* toytcp_sync_offload() decides, from the route */
 	inet_sk(sk)->uc_ttl = -1;	/* the route's hop limit */
@@ -419,6 +419,12 @@ static int toytcp_listen(struct socket *sock, int backlog)
 		if (err)
 			goto out;
 	}
+	toytcp_set_state(sk, TCP_LISTEN);	/* before the check: see there */
+	err = toytcp_port_may_listen(sk);
+	if (err) {
+		toytcp_set_state(sk, TCP_CLOSE);
+		goto out;
+	}
 	WRITE_ONCE(sk->sk_max_ack_backlog, backlog);
 	sk->sk_ack_backlog = 0;
 	spin_lock_bh(&tp->accept_lock);
@@ -426,7 +432,6 @@ static int toytcp_listen(struct socket *sock, int backlog)
 	tp->synq_len = 0;
 	tp->acceptq_len = 0;
 	spin_unlock_bh(&tp->accept_lock);
-	toytcp_set_state(sk, TCP_LISTEN);
 	toytcp_hash_listener(sk);
 	err = 0;
 out:

@@ -65,6 +65,10 @@
 #define TOYTCP_RXT_LOG_MAX	8
 /* Duplicate ACKs (or MSS-sized pieces SACKed above a hole) that mean a loss (RFC 5681, RFC 6675) */
 #define TOYTCP_DUPTHRESH	3
+/* the retransmission timeout (RFC 6298): before any sample, and its bounds (as Linux) */
+#define TOYTCP_RTO_INIT_US	USEC_PER_SEC
+#define TOYTCP_RTO_MIN_US	(200 * USEC_PER_MSEC)
+#define TOYTCP_RTO_MAX_US	(120 * USEC_PER_SEC)
 /* RFC 7323 §2.3: a larger shift count is taken as 14 (windows up to 2^30) */
 #define TOYTCP_MAX_WSCALE	14
 /* The window field's largest value: the window without scaling, or in a SYN */
@@ -401,9 +405,15 @@ enum {
  * Child of a listener:
  * @parent: the listener, held, until accept() or abort.
  * @q_node: link in the parent's @synq or @acceptq.
+ * @defer_acked: the peer's bare ACK completed the handshake, but the
+ *               listener's TCP_DEFER_ACCEPT keeps the child in SYN_RECEIVED
+ *               until data comes (Linux's "acked" request).
  *
  * Limits:
  * @user_timeout: TCP_USER_TIMEOUT, ms; 0: none.
+ * @defer_accept: TCP_DEFER_ACCEPT, as Linux keeps it: the number of SYN-ACK
+ *                timeouts a listener's child waits for data after the
+ *                peer's bare ACK (0: none).
  * @fastopen_qlen: TCP_FASTOPEN as a listener's option: kept and read back,
  *                 never used (toytcp has no TCP Fast Open: Linux with
  *                 net.ipv4.tcp_fastopen's server bit off does the same).
@@ -541,9 +551,11 @@ struct toytcp_sock {
 	   ecn_ok:1,
 	   ecn_demand_cwr:1,
 	   ecn_cwr_pending:1,
-	   cwnd_reduced:1;
+	   cwnd_reduced:1,
+	   defer_acked:1;
 
 	u32 user_timeout;
+	u8 defer_accept;
 	u32 fastopen_qlen;
 	u8 syn_retries;
 	unsigned long retrans_stamp;
@@ -662,6 +674,14 @@ static inline u32 toytcp_peer_window(const struct toytcp_sock *tp, u16 field, u8
 	return (u32)field << tp->snd_wscale;
 }
 
+/* A listener's child: its listener's TCP_DEFER_ACCEPT, in SYN-ACK timeouts. */
+static inline unsigned int toytcp_defer_timeouts(const struct sock *sk)
+{
+	const struct sock *parent = toytcp_sk(sk)->parent;
+
+	return parent ? READ_ONCE(toytcp_sk(parent)->defer_accept) : 0;
+}
+
 /* States in which the connection is synchronized (RFC 9293 §3.5). */
 #define TOYTCPF_SYNCHRONIZED (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | \
 	TCPF_FIN_WAIT2 | TCPF_CLOSE_WAIT | TCPF_CLOSING | TCPF_LAST_ACK | \
@@ -690,6 +710,7 @@ enum toytcp_drop_reason {
 	TOYTCP_DROP_CLOSED,
 	TOYTCP_DROP_OLD_ACK,
 	TOYTCP_DROP_PAWS,
+	TOYTCP_DROP_DEFER_ACCEPT,
 };
 
 void toytcp_trace_drop(const struct sock *sk, const struct sk_buff *skb,
@@ -747,6 +768,7 @@ enum toytcp_mib {
 	TOYTCP_MIB_ECNREDUCTIONS,
 	TOYTCP_MIB_INDATABYTES,
 	TOYTCP_MIB_OUTDATABYTES,
+	TOYTCP_MIB_DEFERACCEPTDROPS,
 	TOYTCP_MIB_MAX
 };
 
@@ -793,6 +815,7 @@ bool toytcp_challenge_ack_allowed(struct net *net);
 int toytcp_hash_init(void);
 void toytcp_hash_exit(void);
 int toytcp_port_get(struct sock *sk, __be32 addr, u16 port);
+int toytcp_port_may_listen(struct sock *sk);
 bool toytcp_port_share(struct sock *child, struct sock *parent);
 void toytcp_port_put(struct sock *sk);
 void toytcp_port_put_sync(struct sock *sk);
@@ -903,6 +926,8 @@ void toytcp_rcv_space_adjust(struct sock *sk, u64 now);
 void toytcp_purge_write_queue(struct sock *sk);
 
 /* toytcp_sockopt.c */
+u8 toytcp_defer_secs_to_timeouts(int secs);
+int toytcp_defer_timeouts_to_secs(u8 n);
 int toytcp_ip_setsockopt(struct sock *sk, int optname, sockptr_t optval,
 			 unsigned int optlen);
 int toytcp_setsockopt(struct socket *sock, int level, int optname,

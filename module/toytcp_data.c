@@ -519,6 +519,22 @@ out:
 	return copied ? copied : err;
 }
 
+/*
+ * Readable for poll, as Linux's tcp_epollin_ready(): SO_RCVLOWAT bytes wait
+ * (one by default); or fewer, when less than a segment of window is left
+ * and no more can come until the reader makes room.
+ */
+static bool toytcp_epollin_ready(const struct sock *sk)
+{
+	const struct toytcp_sock *tp = toytcp_sk(sk);
+	int avail = READ_ONCE(tp->rcv_nxt) - READ_ONCE(tp->copied_seq);
+
+	if (avail <= 0 || skb_queue_empty_lockless(&sk->sk_receive_queue))
+		return false;
+	return avail >= max(READ_ONCE(sk->sk_rcvlowat), 1) ||
+	       toytcp_rcv_wnd_left(tp) < READ_ONCE(tp->mss);
+}
+
 /* Poll bits as Linux TCP's tcp_poll(). */
 __poll_t toytcp_poll(struct file *file, struct socket *sock, poll_table *wait)
 {
@@ -539,8 +555,7 @@ __poll_t toytcp_poll(struct file *file, struct socket *sock, poll_table *wait)
 		mask |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
 
 	if (state != TCP_SYN_SENT && state != TCP_SYN_RECV) {
-		if (READ_ONCE(tp->rcv_nxt) != READ_ONCE(tp->copied_seq) &&
-		    !skb_queue_empty_lockless(&sk->sk_receive_queue))
+		if (toytcp_epollin_ready(sk))
 			mask |= EPOLLIN | EPOLLRDNORM;
 		if (!(shutdown & SEND_SHUTDOWN)) {
 			if (toytcp_writeable(sk)) {

@@ -269,6 +269,28 @@ again:
 }
 
 /**
+ * toytcp_port_may_listen() - ask the bind rule again as @sk starts to listen.
+ * @sk: the socket, bound, locked, its state already LISTEN.
+ *
+ * As Linux's listen(), which asks get_port again: two sockets that shared
+ * a port under SO_REUSEADDR may not both listen on it, and an option
+ * cleared since bind() counts. Two sockets starting to listen at once see
+ * each other in LISTEN: at least the later one is refused, as in Linux.
+ *
+ * Return: 0, or -EADDRINUSE.
+ */
+int toytcp_port_may_listen(struct sock *sk)
+{
+	struct toytcp_port_bucket *b = toytcp_port_bucket(sock_net(sk), sk->sk_num);
+	bool conflict;
+
+	spin_lock_bh(&b->lock);
+	conflict = toytcp_bind_conflict(sk, toytcp_sk(sk)->port, sk->sk_rcv_saddr);
+	spin_unlock_bh(&b->lock);
+	return conflict ? -EADDRINUSE : 0;
+}
+
+/**
  * toytcp_port_share() - @child holds @parent's port too (a listener's
  * child, a TIME_WAIT stand-in).
  * @child: the new socket.

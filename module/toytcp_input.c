@@ -329,6 +329,27 @@ static void toytcp_rcv_syn_sent(struct sock *sk, struct sk_buff *skb)
 }
 
 /*
+ * TCP_DEFER_ACCEPT: the peer's bare ACK (no data, no FIN) would complete a
+ * listener's child, but the listener waits for data. As Linux, the child
+ * stays in SYN_RECEIVED, marked as ACKed, and the ACK is dropped; until the
+ * SYN-ACK has timed out as often as the option says, when the peer's answer
+ * to the SYN-ACK sent again completes it (toytcp_retx_timeout()).
+ */
+static bool toytcp_defer_bare_ack(struct sock *sk, const struct sk_buff *skb)
+{
+	struct toytcp_sock *tp = toytcp_sk(sk);
+	const struct toytcp_skb_cb *cb = TOYTCP_SKB_CB(skb);
+
+	if (cb->end_seq != cb->seq ||
+	    tp->retransmits >= toytcp_defer_timeouts(sk))
+		return false;
+	tp->defer_acked = 1;
+	toytcp_inc_stat(sock_net(sk), TOYTCP_MIB_DEFERACCEPTDROPS);
+	toytcp_trace_drop(sk, skb, TOYTCP_DROP_DEFER_ACCEPT);
+	return true;
+}
+
+/*
  * Fifth, the ACK field (RFC 9293 §3.10.7.4). Returns false when the
  * segment is to be dropped here.
  */
@@ -350,7 +371,8 @@ static bool toytcp_rcv_ack(struct sock *sk, struct sk_buff *skb,
 			return false;
 		}
 		if (tp->parent) {
-			if (!toytcp_child_established(sk))
+			if (toytcp_defer_bare_ack(sk, skb) ||
+			    !toytcp_child_established(sk))
 				return false;
 		} else {
 			toytcp_set_state(sk, TCP_ESTABLISHED);

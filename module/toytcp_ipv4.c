@@ -114,6 +114,7 @@ const char *const toytcp_mib_names[TOYTCP_MIB_MAX] = {
 	[TOYTCP_MIB_ECNREDUCTIONS]	= "EcnCwndReductions",
 	[TOYTCP_MIB_INDATABYTES]	= "InDataBytes",
 	[TOYTCP_MIB_OUTDATABYTES]	= "OutDataBytes",
+	[TOYTCP_MIB_DEFERACCEPTDROPS]	= "DeferAcceptDrops",
 };
 
 void toytcp_inc_stat(const struct net *net, enum toytcp_mib field)

@@ -23,6 +23,40 @@
 #define TOYTCP_MAX_SYNCNT	127
 
 /*
+ * TCP_DEFER_ACCEPT's seconds as SYN-ACK timeouts and back, as Linux keeps
+ * it: the timeouts start at the initial RTO and double up to the RTO's
+ * ceiling; a number of seconds becomes the fewest timeouts that add up to
+ * at least that many, so 5 s reads back as 7 (1 + 2 + 4).
+ */
+u8 toytcp_defer_secs_to_timeouts(int secs)
+{
+	u32 timeout = TOYTCP_RTO_INIT_US / USEC_PER_SEC, period = timeout;
+	u8 n = 1;
+
+	if (secs <= 0)
+		return 0;
+	while ((u32)secs > period && n < U8_MAX) {
+		n++;
+		timeout = min_t(u32, timeout * 2, TOYTCP_RTO_MAX_US / USEC_PER_SEC);
+		period += timeout;
+	}
+	return n;
+}
+EXPORT_SYMBOL_IF_KUNIT(toytcp_defer_secs_to_timeouts);
+
+int toytcp_defer_timeouts_to_secs(u8 n)
+{
+	u32 timeout = TOYTCP_RTO_INIT_US / USEC_PER_SEC, period = 0;
+
+	for (; n; n--) {
+		period += timeout;
+		timeout = min_t(u32, timeout * 2, TOYTCP_RTO_MAX_US / USEC_PER_SEC);
+	}
+	return period;
+}
+EXPORT_SYMBOL_IF_KUNIT(toytcp_defer_timeouts_to_secs);
+
+/*
  * The IPv4 options toytcp acts on. Linux's TCP accepts more (IP_RECVERR,
  * IP_MTU_DISCOVER, IP_MINTTL, IP_OPTIONS, ...): toytcp refuses those with
  * ENOPROTOOPT rather than take a setting it would then ignore.
@@ -293,6 +327,10 @@ int toytcp_setsockopt(struct socket *sock, int level, int optname,
 		else
 			WRITE_ONCE(tp->user_timeout, val);
 		break;
+	case TCP_DEFER_ACCEPT:
+		/* as Linux: seconds, kept as SYN-ACK timeouts; 0 or less: off */
+		WRITE_ONCE(tp->defer_accept, toytcp_defer_secs_to_timeouts(val));
+		break;
 	case TCP_SYNCNT:
 		/* as Linux: 1..127; there is no way back to the default */
 		if (val < 1 || val > TOYTCP_MAX_SYNCNT)
@@ -435,6 +473,9 @@ int toytcp_getsockopt(struct socket *sock, int level, int optname,
 		break;
 	case TCP_USER_TIMEOUT:
 		val = READ_ONCE(tp->user_timeout);
+		break;
+	case TCP_DEFER_ACCEPT:
+		val = toytcp_defer_timeouts_to_secs(READ_ONCE(tp->defer_accept));
 		break;
 	case TCP_SYNCNT:
 		/* as Linux: the socket's own, else the default it would use */

@@ -19,8 +19,6 @@
 #include "toytcp.h"
 #include "toytcp_trace.h"
 
-#define TOYTCP_RTO_MIN_US	(200 * USEC_PER_MSEC)	/* as Linux */
-#define TOYTCP_RTO_MAX_US	(120 * USEC_PER_SEC)
 #define TOYTCP_CLOCK_G_US	(USEC_PER_SEC / HZ)	/* clock granularity */
 
 /**
@@ -292,6 +290,8 @@ static void toytcp_retx_timeout(struct sock *sk)
 		break;
 	case TCP_SYN_RECV:
 		limit = READ_ONCE(tp->syn_retries) ? : READ_ONCE(toytcp_synack_retries);
+		if (tp->defer_acked)	/* TCP_DEFER_ACCEPT: the peer is there */
+			limit = max_t(unsigned int, limit, toytcp_defer_timeouts(sk));
 		break;
 	default:
 		limit = sock_flag(sk, SOCK_DEAD) ?
@@ -319,6 +319,14 @@ static void toytcp_retx_timeout(struct sock *sk)
 	tp->rto_us = min_t(u32, tp->rto_us * 2, TOYTCP_RTO_MAX_US);
 	tp->rtt_start = 0;	/* Karn: no sample from a retransmitted segment */
 	tp->retx_tsval = toytcp_ts_now(tp);	/* RTTM: only echoes from now on */
+	if (tp->defer_acked && tp->retransmits < toytcp_defer_timeouts(sk)) {
+		/*
+		 * As Linux: the peer has ACKed; the SYN-ACK goes again only
+		 * when the defer period ends, for an ACK that completes it.
+		 */
+		toytcp_arm_retx(sk);
+		return;
+	}
 	toytcp_inc_stat(sock_net(sk), TOYTCP_MIB_RETRANSTIMEOUTS);
 	trace_toytcp_retransmit(sk, tp->snd_una, tp->snd_max - tp->snd_una,
 				tp->rto_us, tp->retransmits);

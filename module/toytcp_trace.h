@@ -249,6 +249,7 @@ TRACE_DEFINE_ENUM(TOYTCP_DROP_FILTER);
 TRACE_DEFINE_ENUM(TOYTCP_DROP_CLOSED);
 TRACE_DEFINE_ENUM(TOYTCP_DROP_OLD_ACK);
 TRACE_DEFINE_ENUM(TOYTCP_DROP_PAWS);
+TRACE_DEFINE_ENUM(TOYTCP_DROP_DEFER_ACCEPT);
 
 #define toytcp_show_drop(r) __print_symbolic(r,			\
 	{ TOYTCP_DROP_CSUM, "checksum" },			\
@@ -263,7 +264,8 @@ TRACE_DEFINE_ENUM(TOYTCP_DROP_PAWS);
 	{ TOYTCP_DROP_FILTER, "filter" },			\
 	{ TOYTCP_DROP_CLOSED, "closed" },			\
 	{ TOYTCP_DROP_OLD_ACK, "old_ack" },			\
-	{ TOYTCP_DROP_PAWS, "paws" })
+	{ TOYTCP_DROP_PAWS, "paws" },				\
+	{ TOYTCP_DROP_DEFER_ACCEPT, "defer_accept" })
 
 TRACE_EVENT(toytcp_drop,
 	TP_PROTO(__be32 saddr, u16 sport, __be32 daddr, u16 dport, u32 seq,

@@ -3,8 +3,8 @@
  * VM test: ports. toytcp and Linux TCP never share one, in either order;
  * a closed socket gives its port back; binds between sockets of the family
  * under test follow Linux's rules (SO_REUSEADDR included), checked against
- * AF_INET doing the same; SO_REUSEPORT listeners share a port and its
- * connections; ports below 1024 need CAP_NET_BIND_SERVICE; and
+ * AF_INET doing the same; listen() asks the rule again, as Linux's does;
+ * SO_REUSEPORT listeners share a port and its connections; ports below 1024 need CAP_NET_BIND_SERVICE; and
  * two network namespaces do not see each other's sockets or ports.
  */
 #include "toytcp_test.h"
@@ -390,6 +390,66 @@ TEST_F(ports, so_reuseport_listeners_share_connections)
 		for (int i = 0; i < 40; i++)
 			close(c[i]);
 		close(l[1]);
+	}
+}
+
+/* SO_REUSEPORT off again on fd (a toytcp socket: TOYTCP_REUSEPORT). */
+static int clear_reuseport(int fd, int fam)
+{
+	int zero = 0;
+
+	return fam == AF_INET ? setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &zero, sizeof(zero)) :
+	       setsockopt(fd, IPPROTO_TCP, TOYTCP_REUSEPORT, &zero, sizeof(zero));
+}
+
+/*
+ * Two sockets of fam bound to 0.0.0.0:port: the errno of the second's
+ * listen() (0 if it worked), or -1000 - errno if a step before it failed.
+ * how: 0, both with SO_REUSEADDR, the first listening; 1, both
+ * with SO_REUSEPORT, the second's cleared after bind(), and the first only
+ * stays bound. (With the first listening too, Linux lets the first listen
+ * because its port keeps a note of SO_REUSEPORT as it was at bind() time;
+ * toytcp asks the sockets as they are now and refuses it already.)
+ */
+static int second_listen(int fam, int port, int how)
+{
+	struct sockaddr_in sa = tt_sin("0.0.0.0", port);
+	int fd[2] = { -1, -1 }, rc = 0, one = 1;
+
+	for (int i = 0; i < 2 && !rc; i++) {
+		fd[i] = tt_socket_in(TT_A, fam);
+		if (fd[i] < 0 ||
+		    (how == 0 && setsockopt(fd[i], SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one))) ||
+		    (how > 0 && set_reuseport(fd[i], fam)) ||
+		    bind(fd[i], TT_SA(&sa), sizeof(sa)))
+			rc = -1000 - errno;
+	}
+	if (!rc && how > 0 && clear_reuseport(fd[1], fam))
+		rc = -1000 - errno;
+	if (!rc && how == 0 && listen(fd[0], 4))
+		rc = -1000 - errno;
+	if (!rc && listen(fd[1], 4))
+		rc = errno;
+	for (int i = 0; i < 2; i++)
+		if (fd[i] >= 0)
+			close(fd[i]);
+	return rc;
+}
+
+TEST_F(ports, listen_checks_the_port_again)
+{
+	static const char *const how[] = {
+		"SO_REUSEADDR on both, the first listening",
+		"SO_REUSEPORT on both, cleared on one after bind()",
+	};
+
+	for (int i = 0; i < 2; i++) {
+		int ref = second_listen(AF_INET, 7700 + i, i);
+		int got = second_listen(tt_family(), 7710 + i, i);
+
+		EXPECT_EQ(EADDRINUSE, ref) TH_LOG("Linux, %s: %d", how[i], ref);
+		EXPECT_EQ(ref, got) TH_LOG("%s: second listen(): Linux %d, got %d", how[i],
+					   ref, got);
 	}
 }
 

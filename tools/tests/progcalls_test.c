@@ -27,9 +27,18 @@
  *  epoll           edge-triggered: one event per arrival, none again
  *                  until more comes; level-triggered: again and again
  *                  until it is read.
+ *  defer_accept    TCP_DEFER_ACCEPT reads back as Linux rounds it (whole
+ *                  SYN-ACK timeouts: 5 s reads 7); with it on, a peer that
+ *                  sends nothing is not accepted at once (its bare ACK is
+ *                  dropped and counted), one that sends is, its bytes
+ *                  waiting; the silent one is accepted when the period
+ *                  ends (the SYN-ACK sent again, the peer's ACK).
+ *  rcvlowat        poll() and epoll say readable only once SO_RCVLOWAT
+ *                  bytes wait, or the peer's FIN came with fewer.
  *
  * TOYTCP_TEST_FAMILY=inet runs both columns on Linux TCP.
  */
+#include <limits.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
@@ -296,6 +305,122 @@ TEST_F(calls, epoll)
 		EXPECT_EQ(0, events(et, 100)) TH_LOG("%s: edge: all read", name);
 		close(et);
 		close(lt);
+		close(a);
+		close(b);
+		close(l);
+	}
+}
+
+/* Set TCP_DEFER_ACCEPT to secs on fd and read it back; -errno on failure. */
+static int defer_roundtrip(int fd, int secs)
+{
+	int v = -1;
+	socklen_t len = sizeof(v);
+
+	if (setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &secs, sizeof(secs)) ||
+	    getsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &v, &len))
+		return -errno;
+	return v;
+}
+
+/* Bare ACKs a listener of fam in A kept waiting for data (both stacks count them). */
+static long defer_drops(int fam)
+{
+	return fam == AF_INET ?
+	       tt_linux_stat(TT_A, "/proc/net/netstat", "TcpExt", "TCPDeferAcceptDrop") :
+	       tt_stat("DeferAcceptDrops");
+}
+
+TEST_F(calls, defer_accept)
+{
+	static const int secs[] = { 0, 1, 2, 3, 4, 5, 8, 100, 1000, 100000, -1, INT_MAX };
+	int got[2][sizeof(secs) / sizeof(secs[0])];
+
+	for (int f = 0; f < 2; f++) {
+		int fam = self->fams[f], port = self->port + 60 + f, one = 1, l, c, c2, a;
+		const char *name = tt_fam_name(fam);
+		long drops;
+		char buf[8] = "";
+		double t0;
+
+		l = tt_listen_in(TT_A, fam, TT_ADDR_A, port, 8);
+		ASSERT_LE(0, l);
+		for (unsigned int i = 0; i < sizeof(secs) / sizeof(secs[0]); i++)
+			got[f][i] = defer_roundtrip(l, secs[i]);
+
+		ASSERT_EQ(0, setsockopt(l, IPPROTO_TCP, TCP_DEFER_ACCEPT, &one, sizeof(one)));
+		ASSERT_EQ(0, tt_set_nonblock(l, true));
+		drops = defer_drops(fam);
+		c = tt_socket_in(TT_B, AF_INET);
+		ASSERT_EQ(0, tt_connect(c, TT_ADDR_A, port, 5000));
+		tt_msleep(300);
+		EXPECT_EQ(0, tt_poll1(l, POLLIN, 0)) TH_LOG("%s: connected, nothing sent", name);
+		EXPECT_EQ(-1, accept(l, NULL, NULL));
+		EXPECT_EQ(EAGAIN, errno) TH_LOG("%s: accept() before data", name);
+		EXPECT_LT(drops, defer_drops(fam)) TH_LOG("%s: the bare ACK not counted", name);
+
+		ASSERT_EQ(5, write(c, "hello", 5));
+		EXPECT_LT(0, tt_poll1(l, POLLIN, 3000)) TH_LOG("%s: data came", name);
+		a = accept4(l, NULL, NULL, SOCK_NONBLOCK);
+		ASSERT_LE(0, a) TH_LOG("%s: accept() after data: %s", name, strerror(errno));
+		EXPECT_LT(0, tt_poll1(a, POLLIN, 1000));
+		EXPECT_EQ(5, recv(a, buf, sizeof(buf), MSG_DONTWAIT)) TH_LOG("%s", name);
+		EXPECT_STREQ("hello", buf) TH_LOG("%s", name);
+		close(a);
+
+		/* silent: the SYN-ACK goes again after 1 s, and the peer's ACK completes it */
+		c2 = tt_socket_in(TT_B, AF_INET);
+		t0 = tt_now();
+		ASSERT_EQ(0, tt_connect(c2, TT_ADDR_A, port, 5000));
+		EXPECT_LT(0, tt_poll1(l, POLLIN, 6000)) TH_LOG("%s: the period ended", name);
+		EXPECT_LE(0.5, tt_now() - t0) TH_LOG("%s: accepted after %.2f s", name,
+						     tt_now() - t0);
+		a = accept(l, NULL, NULL);
+		EXPECT_LE(0, a) TH_LOG("%s: accept() after the period: %s", name, strerror(errno));
+		if (a >= 0)
+			close(a);
+		close(c2);
+		close(c);
+		close(l);
+	}
+	for (unsigned int i = 0; i < sizeof(secs) / sizeof(secs[0]); i++) {
+		EXPECT_EQ(got[0][i], got[1][i]) TH_LOG("TCP_DEFER_ACCEPT %d reads %d on Linux, %d",
+						       secs[i], got[0][i], got[1][i]);
+	}
+	EXPECT_EQ(7, got[0][5]) TH_LOG("Linux: 5 s reads %d", got[0][5]);
+}
+
+TEST_F(calls, rcvlowat)
+{
+	for (int f = 0; f < 2; f++) {
+		int fam = self->fams[f], l, a, b, ep, ten = 10;
+		const char *name = tt_fam_name(fam);
+		struct epoll_event ev = { .events = EPOLLIN };
+		char buf[16];
+
+		ASSERT_EQ(0, pair(fam, self->port + 70 + f, &l, &a, &b));
+		ASSERT_EQ(0, setsockopt(a, SOL_SOCKET, SO_RCVLOWAT, &ten, sizeof(ten)));
+		ep = epoll_create1(0);
+		ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, a, &ev));
+
+		ASSERT_EQ(5, write(b, "01234", 5));
+		EXPECT_EQ(5, inq_reaches(a, 5)) TH_LOG("%s", name);
+		EXPECT_EQ(0, tt_poll1(a, POLLIN, 100)) TH_LOG("%s: 5 of 10 bytes", name);
+		EXPECT_EQ(0, events(ep, 0)) TH_LOG("%s: epoll, 5 of 10 bytes", name);
+
+		ASSERT_EQ(5, write(b, "56789", 5));
+		EXPECT_LT(0, tt_poll1(a, POLLIN, 3000)) TH_LOG("%s: 10 of 10 bytes", name);
+		EXPECT_EQ(1, events(ep, 0)) TH_LOG("%s: epoll, 10 of 10 bytes", name);
+		EXPECT_EQ(10, recv(a, buf, sizeof(buf), MSG_DONTWAIT)) TH_LOG("%s", name);
+
+		ASSERT_EQ(2, write(b, "ab", 2));
+		EXPECT_EQ(2, inq_reaches(a, 2)) TH_LOG("%s", name);
+		EXPECT_EQ(0, tt_poll1(a, POLLIN, 100)) TH_LOG("%s: 2 of 10 bytes", name);
+		ASSERT_EQ(0, shutdown(b, SHUT_WR));
+		EXPECT_LT(0, tt_poll1(a, POLLIN, 3000)) TH_LOG("%s: 2 bytes and the FIN", name);
+		EXPECT_EQ(2, recv(a, buf, sizeof(buf), MSG_DONTWAIT)) TH_LOG("%s", name);
+		EXPECT_EQ(0, recv(a, buf, sizeof(buf), MSG_DONTWAIT)) TH_LOG("%s: EOF", name);
+		close(ep);
 		close(a);
 		close(b);
 		close(l);
