@@ -470,6 +470,41 @@ static void no_tsecr_sample_from_before_the_timeout(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, tp->srtt_us, 0u);
 }
 
+/*
+ * The backoff lasts until a valid sample (RFC 6298 §5), not until any new
+ * ACK: the late ACK of the original measures nothing, and the RTO stays
+ * doubled; the next timed segment's ACK brings it back to the estimate.
+ */
+static void backoff_lasts_until_a_sample(struct kunit *test)
+{
+	struct th_conn *t = conn_ts(test);
+	struct toytcp_sock *tp = toytcp_sk(t->sk);
+	u32 backed;
+
+	toytcp_rtt_sample(tp, 10000);		/* 10 ms: the RTO at its 200 ms floor */
+	th_write(t, 500);
+	th_expect(test, t, A | TOYTCP_PSH, ISS + 1, IRS + 1, 500);
+	th_fire(t, TOYTCP_RETX_DEFERRED);
+	th_expect(test, t, A | TOYTCP_PSH, ISS + 1, IRS + 1, 500);
+	backed = tp->rto_us;
+	KUNIT_EXPECT_EQ(test, backed, 400000u);
+	/* the original's ACK, 300 ms after it left, 100 ms after the timeout */
+	tp->retx_tsval = toytcp_ts_now(tp) - 100;
+	t->opts.tsval = 1001;
+	t->opts.tsecr = toytcp_ts_now(tp) - 300;
+	th_segment(test, t, A, IRS + 1, ISS + 501, NULL, 0);
+	KUNIT_EXPECT_EQ(test, tp->snd_una, ISS + 501);
+	KUNIT_EXPECT_EQ(test, tp->rto_us, backed);
+	/* new data, timed and acknowledged: a sample, the RTO from the estimate */
+	th_write(t, 100);
+	th_expect(test, t, A | TOYTCP_PSH, ISS + 501, IRS + 1, 100);
+	t->opts.tsval = 1002;
+	t->opts.tsecr = toytcp_ts_now(tp);
+	th_segment(test, t, A, IRS + 1, ISS + 601, NULL, 0);
+	KUNIT_EXPECT_EQ(test, tp->snd_una, ISS + 601);
+	KUNIT_EXPECT_EQ(test, tp->rto_us, 200000u);
+}
+
 /* Without a retransmission the timed segment alone gives samples, not TSecr. */
 static void no_tsecr_sample_without_a_retransmission(struct kunit *test)
 {
@@ -501,6 +536,7 @@ static struct kunit_case toytcp_rfc7323_cases[] = {
 	KUNIT_CASE(rttm_after_a_retransmission),
 	KUNIT_CASE(no_tsecr_sample_without_a_retransmission),
 	KUNIT_CASE(no_tsecr_sample_from_before_the_timeout),
+	KUNIT_CASE(backoff_lasts_until_a_sample),
 	KUNIT_CASE(paws_ignores_ts_recent_0),
 	KUNIT_CASE(blind_segments_leave_ts_recent),
 	KUNIT_CASE(tiny_peer_mss_with_timestamps),

@@ -185,17 +185,16 @@ void toytcp_ack_advanced(struct sock *sk, u32 tsecr)
 		/* after a timeout: Karn's rule stopped timing, the echo still works */
 		rtt_us = toytcp_tsecr_rtt_us(tp, tsecr);
 	}
+	/*
+	 * The backoff ends with a valid sample only (RFC 6298 §5, Linux's
+	 * tcp_ack_update_rtt()), not with any new ACK: were the RTO taken
+	 * back to the estimate then, a path whose round trip grew past it
+	 * would time out again before every ACK, and give no sample ever.
+	 */
 	if (rtt_us) {
 		toytcp_rtt_sample(tp, rtt_us);
 		trace_toytcp_rto_update(sk, rtt_us, tp->srtt_us, tp->rttvar_us,
 					tp->rto_us);
-	} else if (tp->retransmits && tp->srtt_us) {
-		/* backoff ends with a new ACK: RTO from the estimator again */
-		u32 rto = tp->srtt_us + max_t(u32, TOYTCP_CLOCK_G_US,
-					      4 * tp->rttvar_us);
-
-		tp->rto_us = clamp_t(u32, rto, TOYTCP_RTO_MIN_US,
-				     TOYTCP_RTO_MAX_US);
 	}
 	tp->retransmits = 0;
 	tp->retrans_stamp = 0;
