@@ -49,8 +49,9 @@ clean:
 check:
 	@bash tools/check.sh
 
+# CHAPTER=N (or a name, or several): only those chapters of the demo
 demo:
-	@bash tools/demo.sh
+	@CHAPTER='$(CHAPTER)' bash tools/demo.sh
 
 # toytcp against Linux TCP, side by side (BENCH_SHORT=1: the short form).
 bench:

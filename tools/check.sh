@@ -98,6 +98,8 @@ checkpatch() {
 timed "checkpatch --strict" checkpatch --strict \
 	-f $(find module kunit include -name '*.[ch]' ! -name '*.mod.c' ! -name '*_trace.h' | sort)
 timed "checkpatch on trace headers" checkpatch -f $(find module -name '*_trace.h' | sort)
+timed "python tools: every option in --help explained" /usr/bin/python3 tools/help-check.py
+timed "toytrace draws what the wire carried (GSO, GRO)" /usr/bin/python3 tools/toytrace-selftest.py
 
 timed "build user programs and tests" \
 	make -C tools OUT="$b/tools" SELFTESTS="$src/tools/testing/selftests" progs tests
@@ -149,6 +151,11 @@ bench_short() {
 
 [ "${CHECK_ONLY:-debug}" = debug ] && vm_half debug
 [ "${CHECK_ONLY:-debian}" = debian ] && vm_half debian
+# the demo's page, written by the Debian VM's chapters_test, in a browser
+[ "${CHECK_ONLY:-debian}" = debian ] &&
+	timed "the chapters' page renders in headless Chromium, nothing fetched" \
+		/usr/bin/python3 tools/page-check.py "$b/vm-debian/chapters/chapters.html" \
+		"$b/chapters.png"
 [ "${CHECK_ONLY:-debian}" = debian ] && [ "${TOYTCP_STRESS:-0}" = 0 ] &&
 	timed "make bench, short form: every row measured" bench_short
 finish

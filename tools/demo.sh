@@ -1,6 +1,7 @@
 #!/bin/bash
 # `make demo`: build toytcp.ko for Debian's stock kernel, boot that kernel in
-# a VM, load the module and walk through the seed's stages with toydemo.
+# a VM, load the module and walk through the seed's stages with toydemo,
+# then the chapters (tools/demo/chapters.py; CHAPTER=N runs only chapter N).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -16,5 +17,5 @@ make -s -C "$kdir" M="$b/demo" modules
 make -s -C tools OUT="$b/tools" progs
 
 echo "demo: booting Debian's kernel in a VM"
-tools/vm/run-vm --kernel debian --out "$b/vm-demo" --timeout 300 -- \
-	tools/demo/guest-demo.sh "$b/demo/module/toytcp.ko" "$b/tools"
+tools/vm/run-vm --kernel debian --out "$b/vm-demo" --timeout 900 -- \
+	env CHAPTER="${CHAPTER:-}" tools/demo/guest-demo.sh "$b/demo/module/toytcp.ko" "$b/tools"

@@ -7,7 +7,7 @@ pkgs=(
 	linux-headers-amd64 linux-image-amd64 linux-source-6.1
 	qemu-system-x86 busybox-static kmod sparse
 	iproute2 iptables nftables conntrack tcpdump tshark python3 python3-scapy
-	curl wget socat netcat-openbsd dkms nginx iperf3
+	curl wget socat netcat-openbsd dkms nginx iperf3 chromium
 )
 missing=()
 for p in "${pkgs[@]}"; do

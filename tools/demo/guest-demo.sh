@@ -10,8 +10,11 @@
 # showing at each stage the segments as a ladder diagram (toytrace, from
 # the tracepoints) and the sockets as ss shows them (toystat, from
 # /proc/net/toytcp). Then a bulk transfer for a time-sequence graph, and
-# an unmodified curl fetching it over toytcp (toytcp-run). The SVG drawings
-# go to $TOYTCP_OUT/svg, a directory the host sees.
+# an unmodified curl fetching it over toytcp (toytcp-run). Then the
+# chapters of what happens inside write() and read() (chapters.py). The SVG
+# drawings go to $TOYTCP_OUT/svg, a directory the host sees.
+#
+# With CHAPTER set (numbers or names, space-separated), only those chapters.
 ko=$1
 bin=$2
 tools=$(cd "$(dirname "$0")/.." && pwd)
@@ -57,6 +60,10 @@ ladder() {
 say "load the module"
 echo "\$ insmod toytcp.ko"
 insmod "$ko"
+if [ -n "${CHAPTER:-}" ]; then
+	# shellcheck disable=SC2086 # several chapters, one word each
+	exec /usr/bin/python3 "$tools/demo/chapters.py" --bin "$bin" --out "$out" $CHAPTER
+fi
 echo 3 > /sys/module/toytcp/parameters/msl
 echo "(msl=3: TIME-WAIT lasts 2*MSL = 6 s here, so the demo can wait it out)"
 mkdir -p "$out"
@@ -195,6 +202,11 @@ toytrace -q -p 8080 --tsg "$out/curl-tsg.svg" -o "$out/curl-ladder.svg" -- \
 sed 's/^/    curl| /' /tmp/curl.log
 echo "    toytcp took $(($(awk '$1 == "InDataBytes" { print $2 }' /proc/net/toytcp_stats) - in0)) bytes in order for it (InDataBytes in /proc/net/toytcp_stats)"
 cmp -s /tmp/curl.out /tmp/www/bulk.bin && echo "    the file is byte for byte the server's"
+
+# ---------------------------------------------------------------------
+echo
+echo "######## 4. inside write() and read(): the chapters ########"
+/usr/bin/python3 "$tools/demo/chapters.py" --bin "$bin" --out "$out"
 
 say "the drawings (SVG), on the host"
 for f in "$out"/*.svg; do
