@@ -327,6 +327,9 @@ enum {
  *             the two addresses (toytcp_ts_offset()).
  * @retx_tsval: our TSval at the last retransmission timeout: an RTT
  *              sample from TSecr counts only if it echoes this or later.
+ * @rto_backed_off: a timeout doubled @rto_us and no RTT sample has been
+ *                  taken since: every ACK's TSecr may give one (and end
+ *                  the backoff), not only the timed segment's.
  *
  * Retransmission (RFC 6298; times in microseconds):
  * @srtt_us: smoothed round-trip time, 0 before the first sample.
@@ -552,7 +555,8 @@ struct toytcp_sock {
 	   ecn_demand_cwr:1,
 	   ecn_cwr_pending:1,
 	   cwnd_reduced:1,
-	   defer_acked:1;
+	   defer_acked:1,
+	   rto_backed_off:1;
 
 	u32 user_timeout;
 	u8 defer_accept;
