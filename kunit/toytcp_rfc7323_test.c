@@ -488,6 +488,7 @@ static void backoff_lasts_until_a_sample(struct kunit *test)
 	th_expect(test, t, A | TOYTCP_PSH, ISS + 1, IRS + 1, 500);
 	backed = tp->rto_us;
 	KUNIT_EXPECT_EQ(test, backed, 400000u);
+	KUNIT_EXPECT_EQ(test, (u32)tp->backoff, 1u);
 	/* the original's ACK, 300 ms after it left, 100 ms after the timeout */
 	tp->retx_tsval = toytcp_ts_now(tp) - 100;
 	t->opts.tsval = 1001;
@@ -495,6 +496,7 @@ static void backoff_lasts_until_a_sample(struct kunit *test)
 	th_segment(test, t, A, IRS + 1, ISS + 501, NULL, 0);
 	KUNIT_EXPECT_EQ(test, tp->snd_una, ISS + 501);
 	KUNIT_EXPECT_EQ(test, tp->rto_us, backed);
+	KUNIT_EXPECT_EQ(test, (u32)tp->backoff, 1u);
 	/* new data, timed and acknowledged: a sample, the RTO from the estimate */
 	th_write(t, 100);
 	th_expect(test, t, A | TOYTCP_PSH, ISS + 501, IRS + 1, 100);
@@ -503,6 +505,7 @@ static void backoff_lasts_until_a_sample(struct kunit *test)
 	th_segment(test, t, A, IRS + 1, ISS + 601, NULL, 0);
 	KUNIT_EXPECT_EQ(test, tp->snd_una, ISS + 601);
 	KUNIT_EXPECT_EQ(test, tp->rto_us, 200000u);
+	KUNIT_EXPECT_EQ(test, (u32)tp->backoff, 0u);
 }
 
 /* Without a retransmission the timed segment alone gives samples, not TSecr. */

@@ -327,9 +327,9 @@ enum {
  *             the two addresses (toytcp_ts_offset()).
  * @retx_tsval: our TSval at the last retransmission timeout: an RTT
  *              sample from TSecr counts only if it echoes this or later.
- * @rto_backed_off: a timeout doubled @rto_us and no RTT sample has been
- *                  taken since: every ACK's TSecr may give one (and end
- *                  the backoff), not only the timed segment's.
+ * @backoff: timeouts that doubled @rto_us since the last RTT sample (Linux's
+ *           icsk_backoff): while there are any, every ACK's TSecr may give
+ *           the sample that ends them, not only the timed segment's.
  *
  * Retransmission (RFC 6298; times in microseconds):
  * @srtt_us: smoothed round-trip time, 0 before the first sample.
@@ -501,6 +501,7 @@ struct toytcp_sock {
 	u32 rtt_seq;
 	u64 rtt_start;
 	u8 retransmits;
+	u8 backoff;
 	struct timer_list retx_timer;
 	unsigned long retx_expires;
 	struct timer_list tw_timer;
@@ -555,8 +556,7 @@ struct toytcp_sock {
 	   ecn_demand_cwr:1,
 	   ecn_cwr_pending:1,
 	   cwnd_reduced:1,
-	   defer_acked:1,
-	   rto_backed_off:1;
+	   defer_acked:1;
 
 	u32 user_timeout;
 	u8 defer_accept;

@@ -329,20 +329,24 @@ static void toytcp_rcv_syn_sent(struct sock *sk, struct sk_buff *skb)
 }
 
 /*
- * TCP_DEFER_ACCEPT: the peer's bare ACK (no data, no FIN) would complete a
- * listener's child, but the listener waits for data. As Linux, the child
- * stays in SYN_RECEIVED, marked as ACKed, and the ACK is dropped; until the
- * SYN-ACK has timed out as often as the option says, when the peer's answer
- * to the SYN-ACK sent again completes it (toytcp_retx_timeout()).
+ * TCP_DEFER_ACCEPT: the peer's bare ACK (no data, no FIN, right after its
+ * SYN) would complete a listener's child, but the listener waits for data.
+ * As Linux's tcp_check_req(), the child stays in SYN_RECEIVED, marked as
+ * ACKed, and the ACK is dropped (its timestamp taken for our echo first);
+ * until the SYN-ACK has timed out as often as the option says, when the
+ * peer's answer to the SYN-ACK sent again completes it
+ * (toytcp_retx_timeout()).
  */
-static bool toytcp_defer_bare_ack(struct sock *sk, const struct sk_buff *skb)
+static bool toytcp_defer_bare_ack(struct sock *sk, const struct sk_buff *skb,
+				  const struct toytcp_opts *opts)
 {
 	struct toytcp_sock *tp = toytcp_sk(sk);
 	const struct toytcp_skb_cb *cb = TOYTCP_SKB_CB(skb);
 
-	if (cb->end_seq != cb->seq ||
+	if (cb->end_seq != cb->seq || cb->seq != tp->rcv_nxt ||
 	    tp->retransmits >= toytcp_defer_timeouts(sk))
 		return false;
+	toytcp_store_ts_recent(tp, opts, cb->seq);
 	tp->defer_acked = 1;
 	toytcp_inc_stat(sock_net(sk), TOYTCP_MIB_DEFERACCEPTDROPS);
 	toytcp_trace_drop(sk, skb, TOYTCP_DROP_DEFER_ACCEPT);
@@ -371,7 +375,7 @@ static bool toytcp_rcv_ack(struct sock *sk, struct sk_buff *skb,
 			return false;
 		}
 		if (tp->parent) {
-			if (toytcp_defer_bare_ack(sk, skb) ||
+			if (toytcp_defer_bare_ack(sk, skb, opts) ||
 			    !toytcp_child_established(sk))
 				return false;
 		} else {

@@ -354,7 +354,7 @@ static void toytcp_get_info(struct sock *sk, struct tcp_info *info)
 	memset(info, 0, sizeof(*info));
 	info->tcpi_state = sk->sk_state;
 	info->tcpi_retransmits = tp->retransmits;
-	info->tcpi_backoff = tp->retransmits;
+	info->tcpi_backoff = tp->backoff;
 	info->tcpi_rto = tp->rto_us;
 	/* RFC 7323, once both SYNs agreed (Linux fills them in the same way) */
 	if (tp->tstamp_ok && (1 << sk->sk_state) & TOYTCPF_SYNCHRONIZED)

@@ -181,7 +181,7 @@ void toytcp_ack_advanced(struct sock *sk, u32 tsecr)
 	if (tp->rtt_start && toytcp_seq_after_eq(tp->snd_una, tp->rtt_seq)) {
 		rtt_us = toytcp_clock_us() - tp->rtt_start;
 		tp->rtt_start = 0;
-	} else if (!tp->rtt_start && tp->rto_backed_off) {
+	} else if (!tp->rtt_start && tp->backoff) {
 		/* after a timeout: Karn's rule stopped timing, the echo still works */
 		rtt_us = toytcp_tsecr_rtt_us(tp, tsecr);
 	}
@@ -193,7 +193,7 @@ void toytcp_ack_advanced(struct sock *sk, u32 tsecr)
 	 */
 	if (rtt_us) {
 		toytcp_rtt_sample(tp, rtt_us);
-		tp->rto_backed_off = 0;
+		tp->backoff = 0;
 		trace_toytcp_rto_update(sk, rtt_us, tp->srtt_us, tp->rttvar_us,
 					tp->rto_us);
 	}
@@ -297,6 +297,8 @@ static void toytcp_retx_timeout(struct sock *sk)
 		limit = sock_flag(sk, SOCK_DEAD) ?
 			toytcp_orphan_retries(sk, tp->rto_us < TOYTCP_RTO_MAX_US) :
 			READ_ONCE(toytcp_retries2);
+		/* never before one retransmission (Linux's retransmits_timed_out()) */
+		limit = max_t(unsigned int, limit, 1);
 		break;
 	}
 	/* when the oldest segment went out: one RTO before this timeout */
@@ -317,7 +319,8 @@ static void toytcp_retx_timeout(struct sock *sk)
 		toytcp_enter_loss(sk);
 	/* RFC 6298 (5.5): back off; (5.4): send the earliest segment again */
 	tp->rto_us = min_t(u32, tp->rto_us * 2, TOYTCP_RTO_MAX_US);
-	tp->rto_backed_off = 1;
+	if (tp->backoff < U8_MAX)
+		tp->backoff++;
 	tp->rtt_start = 0;	/* Karn: no sample from a retransmitted segment */
 	tp->retx_tsval = toytcp_ts_now(tp);	/* RTTM: only echoes from now on */
 	if (tp->defer_acked && tp->retransmits < toytcp_defer_timeouts(sk)) {
