@@ -6,7 +6,9 @@ import re
 import subprocess
 import sys
 
-TOOLS = ["tools/toytrace", "tools/toystat", "tools/demo/chapters.py", "tools/demo/scene.py"]
+TOOLS = [["tools/toytrace"], ["tools/toystat"], ["tools/demo/chapters.py"],
+         ["tools/demo/scene.py"]] + [["tools/demo/scene.py", sub] for sub in
+                                      ("server", "client", "respond", "ask", "slowread")]
 
 
 def bare_options(text):
@@ -25,12 +27,12 @@ def bare_options(text):
 def main():
     failed = 0
     for tool in TOOLS:
-        out = subprocess.run(["/usr/bin/python3", tool, "--help"], stdout=subprocess.PIPE,
+        out = subprocess.run(["/usr/bin/python3"] + tool + ["--help"], stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT, text=True).stdout
         opts = [x for x in out.splitlines() if re.match(r"^  -", x)]
         bare = bare_options(out)
         print("%s --help: %d options, %d without a line of help%s" %
-              (tool, len(opts), len(bare), (": " + ", ".join(bare)) if bare else ""))
+              (" ".join(tool), len(opts), len(bare), (": " + ", ".join(bare)) if bare else ""))
         failed += bool(bare) or not opts
     return 1 if failed else 0
 

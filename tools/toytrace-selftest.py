@@ -10,6 +10,7 @@ parsers.
            SYN to the last ACK, one segment with SACK blocks; both ends'
            states inferred, the blocks shown relative.
 """
+import os
 import socket
 import struct
 import subprocess
@@ -60,8 +61,9 @@ def frame(from_client, flags, seq, ack, size, sacks):
 
 
 def run(path):
-    return subprocess.run(["/usr/bin/python3", "tools/toytrace", "-r", path],
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True).stdout
+    p = subprocess.run(["/usr/bin/python3", "tools/toytrace", "-r", path],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return p.stdout + ("" if p.returncode == 0 else "\n(exit %d)" % p.returncode)
 
 
 def check(name, out, want):
@@ -84,8 +86,12 @@ def main():
             f = frame(*seg)
             fh.write(struct.pack("<IIII", 1000, i * 1000, len(f), len(f)) + f)
         capture = fh.name
-    ok = check("events", run(events), WANT)
-    ok = check("capture", run(capture), WANT_CAPTURE) and ok
+    try:
+        ok = check("events", run(events), WANT)
+        ok = check("capture", run(capture), WANT_CAPTURE) and ok
+    finally:
+        os.unlink(events)
+        os.unlink(capture)
     return 0 if ok else 1
 
 

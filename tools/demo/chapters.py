@@ -22,6 +22,7 @@ import importlib.util
 import math
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -83,7 +84,7 @@ def stat(name):
         k, _, v = line.partition(" ")
         if k == name:
             return int(v)
-    return -1
+    raise Failed("no counter %s in /proc/net/toytcp_stats" % name)
 
 
 class Run:
@@ -208,6 +209,7 @@ class Demo:
         process also, if given) ended; print the ladder, draw it; return
         (Run, what cmd printed)."""
         rec, trace = self.recorder(name, port)
+        p = None
         try:
             p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                  text=True)
@@ -215,12 +217,17 @@ class Demo:
             while ((p.poll() is None or (also and also.poll() is None)) and
                    time.monotonic() - t0 < 120):
                 rec.poll(0.05)
+            if p.poll() is None:
+                raise Failed("%s: still running after 120 s" % " ".join(cmd))
             end = time.monotonic()
             while time.monotonic() - end < linger:
                 rec.poll(0.05)
             out = p.stdout.read()
         finally:
             rec.stop()
+            if p and p.poll() is None:
+                p.kill()
+                p.wait()
         return self.draw(name, port, trace, out), out
 
     def draw(self, name, port, trace, out=""):
@@ -283,23 +290,30 @@ def say(d, *lines):
 def ch_mss(d):
     size = 10240
     seen = {}
-    for mtu in (1500, 1000):
-        if mtu != 1500:
-            sh("ip", "-n", A, "route", "replace", IPB + "/32", "dev", IFA, "mtu", str(mtu))
-        say(d, "", "path MTU %d: one write() of %d bytes" % (mtu, size))
-        port = d.server()
-        run, _ = d.record("ch1-mtu%d" % mtu, port,
-                          d.toy_cmd("client", "--addr", IPB, "--port", str(port),
-                                    "--size", str(size)))
-        syn = next(r for r in run.sent() if "S" in r.seg["flags"])
-        data = run.data_sent()
-        wire = sum(r.seg["segs"] for r in data)
-        per = max(math.ceil(r.seg["len"] / r.seg["segs"]) for r in data)
-        seen[mtu] = (syn.seg["mss"], wire, per, sum(r.seg["len"] for r in data))
-        say(d, "MTU %d: the SYN says mss=%d (%d - 20 IP - 20 TCP); %d bytes left in %d "
-            "segments of at most %d bytes" % (mtu, seen[mtu][0], mtu, seen[mtu][3], wire, per))
-    sh("ip", "-n", A, "route", "del", IPB + "/32", check=False)
-    ok = all(seen[m][0] == m - 40 and seen[m][3] == size and seen[m][2] <= seen[m][0] and
+    try:
+        for mtu in (1500, 1000):
+            if mtu != 1500:
+                sh("ip", "-n", A, "route", "replace", IPB + "/32", "dev", IFA, "mtu", str(mtu))
+            say(d, "", "path MTU %d: one write() of %d bytes" % (mtu, size))
+            port = d.server()
+            run, _ = d.record("ch1-mtu%d" % mtu, port,
+                              d.toy_cmd("client", "--addr", IPB, "--port", str(port),
+                                        "--size", str(size)))
+            syn = next((r for r in run.sent() if "S" in r.seg["flags"]), None)
+            data = run.data_sent()
+            if not syn or not data:
+                raise Failed("MTU %d: no SYN or no data recorded" % mtu)
+            wire = sum(r.seg["segs"] for r in data)
+            # a wire segment's payload: full ones fill the MSS less the 12 bytes of timestamps
+            full = syn.seg["mss"] - 12
+            fits = all(r.seg["len"] <= r.seg["segs"] * full for r in data)
+            seen[mtu] = (syn.seg["mss"], wire, full, sum(r.seg["len"] for r in data), fits)
+            say(d, "MTU %d: the SYN says mss=%d (%d - 20 IP - 20 TCP); %d bytes left in %d "
+                "segments of at most %d bytes" % (mtu, seen[mtu][0], mtu, seen[mtu][3], wire,
+                                                  full))
+    finally:
+        sh("ip", "-n", A, "route", "del", IPB + "/32", check=False)
+    ok = all(seen[m][0] == m - 40 and seen[m][3] == size and seen[m][4] and
              seen[m][1] == math.ceil(size / seen[m][2]) for m in seen)
     return ok, ("MSS %d on the 1500 path, %d on the 1000 path; %d and %d segments. Each "
                 "carried at most %d and %d bytes: the timestamp option takes 12 of the MSS" %
@@ -375,15 +389,15 @@ def ch_seqack(d):
 def ch_loss(d):
     size = 200 * 1024
     port = d.server()
-    sh("ip", "-n", A, "link", "set", "dev", IFA, "gso_max_segs", "1")
     mark = "0x" + b"LOSE-ME!".hex()
-    nft(B, "table inet tch_loss {\n set seen { type ipv4_addr; flags dynamic; }\n"
-        " chain in { type filter hook input priority 0;\n"
-        "  tcp dport %d @ih,0,64 %s ip saddr @seen accept\n"
-        "  tcp dport %d @ih,0,64 %s add @seen { ip saddr } counter drop\n }\n}\n"
-        % (port, mark, port, mark))
     rto0 = stat("RetransTimeouts")
     try:
+        sh("ip", "-n", A, "link", "set", "dev", IFA, "gso_max_segs", "1")
+        nft(B, "table inet tch_loss {\n set seen { type ipv4_addr; flags dynamic; }\n"
+            " chain in { type filter hook input priority 0;\n"
+            "  tcp dport %d @ih,0,64 %s ip saddr @seen accept\n"
+            "  tcp dport %d @ih,0,64 %s add @seen { ip saddr } counter drop\n }\n}\n"
+            % (port, mark, port, mark))
         run, _ = d.record("ch4-loss", port,
                           d.toy_cmd("client", "--addr", IPB, "--port", str(port),
                                     "--size", str(size), "--mark-segment", "20"))
@@ -399,7 +413,8 @@ def ch_loss(d):
     others = len([r for r in again if r.seg["seq"] != hole.seg["seq"]])
     ok = ("counter packets 1 " in rules and rto == 0 and
           len([r for r in again if r.seg["seq"] == hole.seg["seq"]]) == 1)
-    dups = [a for a in run.got() if a.ts < hole.ts and a.seg["ack"] == hole.seg["seq"]]
+    asking = [a for a in run.got() if a.ts < hole.ts and a.seg["ack"] == hole.seg["seq"]]
+    dups = asking[1:]           # the first of them was the ordinary ACK up to the hole
     after = next((a for a in run.got() if a.ts > hole.ts and
                   tt.seq_ge(a.seg["ack"], hole.seg["seq"] + hole.seg["len"])), None)
     jump = (after.seg["ack"] - hole.seg["seq"]) & 0xffffffff if after else 0
@@ -426,11 +441,11 @@ def ch_loss(d):
          "error write() returns")
 def ch_cable(d):
     retries = 3 if d.o.short else 5
-    old = param("retries2", retries)
     port = d.server()
     rec, trace = d.recorder("ch5-cable", port)
-    client = None
+    client = old = None
     try:
+        old = param("retries2", retries)
         client = subprocess.Popen(d.toy_cmd("client", "--addr", IPB, "--port", str(port),
                                             "--size", "1000", "--count", "1", "--gap-ms", "20",
                                             "--until-error"),
@@ -443,6 +458,7 @@ def ch_cable(d):
         cut = time.monotonic()
         nft(B, "table inet tch_cable {\n chain in { type filter hook input priority 0;\n"
             "  ip saddr %s drop\n }\n}\n" % IPA)
+        tt.put(os.path.join(rec.dir, "trace_marker"), "the path is cut")
         say(d, "", "the path is cut (every packet from toytcp dropped); net.ipv4.tcp_retries2 "
             "is %d for toytcp (its retries2 parameter)" % retries)
         while client.poll() is None and time.monotonic() - cut < 90:
@@ -453,14 +469,17 @@ def ch_cable(d):
         if client and client.poll() is None:
             client.kill()
             client.wait()
-        param("retries2", old)
+        if old is not None:
+            param("retries2", old)
         sh("ip", "netns", "exec", B, "nft", "delete", "table", "inet", "tch_cable", check=False)
     run = d.draw("ch5-cable", port, trace, out)
-    err, _, rest = out.strip().partition(" at ")
-    err = err.replace("client: ", "")
-    when = float(rest.split()[0]) - cut if rest else -1
-    rt = [e for e in run.events if e.kind == "retransmit" and e.f.get("seq") ==
-          min((e2.f.get("seq") for e2 in run.events if e2.kind == "retransmit"), default=None)]
+    m = re.search(r"client: (\S+) at ([\d.]+)", out)
+    err, when = (m.group(1), float(m.group(2)) - cut) if m else ("no error", -1)
+    # the timeouts after the cut, of the oldest segment then unacknowledged
+    cut_ts = next((e.ts for e in run.events if e.kind == "mark"), None)
+    after = [e for e in run.events if e.kind == "retransmit" and cut_ts is not None and
+             e.ts > cut_ts]
+    rt = [e for e in after if e.f.get("seq") == after[0].f.get("seq")] if after else []
     times = [e.ts for e in rt]
     gaps = [b - a for a, b in zip(times, times[1:])]
     for i, e in enumerate(rt):
@@ -497,7 +516,7 @@ def plot_rto(path, samples, marks):
     for t, text in marks:
         g.append('<line x1="%.1f" y1="10" x2="%.1f" y2="%.1f" stroke="#999" '
                  'stroke-dasharray="4 3"/><text x="%.1f" y="20">%s</text>' %
-                 (X(t), X(t), Y(0), X(t) + 3, text))
+                 (X(t), X(t), Y(0), X(t) + 3, html.escape(text)))
     for t, rtt, srtt, rto in samples:
         g.append('<circle cx="%.1f" cy="%.1f" r="1.5" fill="#888"/>' % (X(t), Y(rtt)))
     for i, (name, color) in enumerate((("SRTT", "#06c"), ("RTO", "#c00"))):
@@ -597,7 +616,9 @@ def ch_window(d):
     if not zero:
         return False, "toytcp never advertised a zero window; the reader said: %s" % out.strip()
     reopen = next((r for r in sent if r.ts > zero.ts and r.seg["win"] > 0), None)
-    probes = [r for r in run.got() if r.ts > zero.ts and (not reopen or r.ts < reopen.ts)]
+    # Linux's zero-window probes: no data, one below the sequence number toytcp expects
+    probes = [r for r in run.got() if r.ts > zero.ts and (not reopen or r.ts < reopen.ts) and
+              not r.seg["len"] and r.seg["seq"] == (zero.seg["ack"] - 1) & 0xffffffff]
     updates = [e for e in run.events if e.kind == "window_update" and
                e.f.get("side") == "local" and e.f.get("old") == 0]
     say(d, "", "toytcp's window reached 0 at +%.2f s; Linux sent %d probe(s) while it was shut; "
@@ -673,9 +694,13 @@ def ch_timewait(d):
         sh("ip", "netns", "exec", B, "nft", "delete", "table", "inet", "tch_tw", check=False)
     fins = [r for r in run.got() if "F" in r.seg["flags"]]
     tw = [e for e in run.events if e.kind == "state_change" and e.f.get("new") == "TIME-WAIT"]
-    say(d, "", "Linux's FIN arrived %d times; toytcp went to TIME-WAIT %s" %
-        (len(fins), "and answered it from there" if tw else "(not seen)"))
-    return ("counter packets 1 " in rules and len(fins) >= 2 and tw != [],
+    # the repeated FIN answered: an ACK (not a reset) from toytcp after it
+    answered = len(fins) >= 2 and any(
+        r.ts > fins[1].ts and "." in r.seg["flags"] and "R" not in r.seg["flags"]
+        for r in run.sent())
+    say(d, "", "Linux's FIN arrived %d times; toytcp went to TIME-WAIT%s" %
+        (len(fins), " and answered the repeat from there" if tw and answered else ""))
+    return ("counter packets 1 " in rules and tw != [] and answered,
             "the last ACK was lost, Linux sent its FIN %d times, and toytcp's TIME-WAIT "
             "answered the repeat: without it, a reset would have met the FIN" % len(fins))
 
@@ -772,6 +797,8 @@ def main():
     ap.add_argument("chapter", nargs="*", help="number or name (default: all)")
     o = ap.parse_args()
     os.makedirs(o.out, exist_ok=True)
+    # a SIGTERM (a timeout's kill) still runs the clean-up below
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     d = Demo(o)
     msl = param("msl", 1)
     failed = 0
@@ -789,8 +816,8 @@ def main():
             d.notes, d.drawings = [], []
             try:
                 ok, verdict = c["fn"](d)
-            except (Failed, subprocess.TimeoutExpired, StopIteration, OSError) as x:
-                ok, verdict = False, "could not run: %s" % x
+            except (Exception, SystemExit) as x:     # noqa: B902 - one chapter, not the run
+                ok, verdict = False, "could not run: %s: %s" % (type(x).__name__, x)
             failed += not ok
             done.append((c, ok, verdict, d.notes, d.drawings))
             write_page(page, done)
